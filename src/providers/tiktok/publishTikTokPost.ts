@@ -1,0 +1,115 @@
+/**
+ * TikTok Content Posting API, direct post: `creator_info/query` (the privacy levels this creator
+ * may use), then `video/init` (one video) or `content/init` (photos) with PULL_FROM_URL, then
+ * `status/fetch`. The publish id is saved through `progress` right after init, so a retry only
+ * checks the status instead of posting again. While TikTok is still processing, publish throws
+ * a transient `still_processing` error: the publishing engine retries later and resumes here.
+ */
+import { ProviderError, type ProviderContext, type PublishProgress, type PublishRequest, type PublishResult, type StoredCredential } from '../types.ts';
+import { tiktokApiPost, tiktokApiPostWithText } from './tiktokApi.ts';
+import { tiktokFacts, tiktokPaths } from './tiktokFacts.ts';
+
+const STATUS_POLL_MS = 10_000;
+
+function validate(post: PublishRequest): 'video' | 'photo' {
+  const videos = post.media.filter((m) => m.kind === 'video');
+  const images = post.media.filter((m) => m.kind === 'image');
+  if (post.text.length > tiktokFacts.limits.textMax) throw new ProviderError('bad_request', 'text_too_long', `TikTok captions are limited to ${tiktokFacts.limits.textMax} characters`);
+  if (videos.length === 1 && images.length === 0) return 'video';
+  if (videos.length === 0 && images.length >= 1 && images.length <= tiktokFacts.limits.maxImages) return 'photo';
+  throw new ProviderError('bad_request', 'unsupported_media', `TikTok posts need one video, or 1 to ${tiktokFacts.limits.maxImages} photos`);
+}
+
+/** The requested privacy level if this creator may use it, else the most public one offered. */
+async function choosePrivacy(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest): Promise<string> {
+  const info = await tiktokApiPost(ctx, tiktokPaths.creatorInfo, credential.accessToken, {});
+  const options = Array.isArray(info.privacy_level_options) ? (info.privacy_level_options as string[]) : [];
+  const wanted = typeof post.options.privacyLevel === 'string' ? post.options.privacyLevel : 'PUBLIC_TO_EVERYONE';
+  if (options.includes(wanted)) return wanted;
+  const fallback = ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY'].find((p) => options.includes(p));
+  if (!fallback) throw new ProviderError('bad_request', 'no_privacy_level', 'TikTok offers no privacy level this creator may post with');
+  return fallback;
+}
+
+async function initPost(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, kind: 'video' | 'photo'): Promise<string> {
+  const privacy_level = await choosePrivacy(ctx, credential, post);
+  const data =
+    kind === 'video'
+      ? await tiktokApiPost(ctx, tiktokPaths.videoInit, credential.accessToken, {
+          post_info: { title: post.text, privacy_level, disable_comment: false, disable_duet: false, disable_stitch: false },
+          source_info: { source: 'PULL_FROM_URL', video_url: post.media[0]?.url },
+        })
+      : await tiktokApiPost(ctx, tiktokPaths.contentInit, credential.accessToken, {
+          post_info: { title: typeof post.options.title === 'string' ? post.options.title : '', description: post.text, privacy_level, disable_comment: false },
+          source_info: { source: 'PULL_FROM_URL', photo_cover_index: 0, photo_images: post.media.map((m) => m.url) },
+          post_mode: 'DIRECT_POST',
+          media_type: 'PHOTO',
+        });
+  if (typeof data.publish_id !== 'string' || data.publish_id === '') {
+    throw new ProviderError('transient', 'malformed_response', 'TikTok accepted the post without a publish_id');
+  }
+  return data.publish_id;
+}
+
+/** The first public post id, with every digit (read from the raw text: the ids exceed 2^53). */
+export function firstPostId(rawText: string, parsed: unknown): string | undefined {
+  const exact = /"publicaly_available_post_id"\s*:\s*\[\s*"?(\d+)/.exec(rawText)?.[1];
+  if (exact) return exact;
+  return Array.isArray(parsed) && parsed.length > 0 ? String(parsed[0]) : undefined;
+}
+
+export function tiktokPostUrl(username: string | undefined, postId: string): string | null {
+  return username ? `https://www.tiktok.com/@${username}/video/${postId}` : null;
+}
+
+export async function publishTikTokPost(
+  ctx: ProviderContext,
+  credential: StoredCredential,
+  post: PublishRequest,
+  progress: PublishProgress,
+): Promise<PublishResult> {
+  const kind = validate(post);
+  let publishId = typeof progress.state.publishId === 'string' ? progress.state.publishId : undefined;
+  if (!publishId) {
+    publishId = await initPost(ctx, credential, post, kind);
+    await progress.save({ ...progress.state, publishId });
+  }
+  const { data: status, text } = await tiktokApiPostWithText(ctx, tiktokPaths.publishStatus, credential.accessToken, { publish_id: publishId });
+  switch (status.status) {
+    case 'PUBLISH_COMPLETE': {
+      // TikTok spells the field this way. Private (SELF_ONLY) posts have no public id: keep the publish id.
+      const postId = firstPostId(text, status.publicaly_available_post_id);
+      const username = typeof credential.meta.username === 'string' ? credential.meta.username : undefined;
+      return postId ? { platformPostId: postId, url: tiktokPostUrl(username, postId) } : { platformPostId: publishId, url: null };
+    }
+    case 'FAILED': {
+      const reason = typeof status.fail_reason === 'string' && /^[a-z_]{1,64}$/.test(status.fail_reason) ? status.fail_reason : 'publish_failed';
+      throw new ProviderError('bad_request', reason, `TikTok could not publish the post (${reason})`);
+    }
+    case 'PROCESSING_UPLOAD':
+    case 'PROCESSING_DOWNLOAD':
+    case 'SEND_TO_USER_INBOX':
+      throw new ProviderError('transient', 'still_processing', 'TikTok is still processing the post', { retryAfterMs: STATUS_POLL_MS });
+    default:
+      throw new ProviderError('transient', 'malformed_response', 'TikTok returned an unknown publish status');
+  }
+}
+
+/** video/list (scope video.list): a video whose caption is our text, created after `since`. */
+export async function findRecentTikTokPost(
+  ctx: ProviderContext,
+  credential: StoredCredential,
+  post: PublishRequest,
+  since: Date,
+): Promise<PublishResult | null> {
+  const data = await tiktokApiPost(ctx, `${tiktokPaths.videoList}?fields=id,title,video_description,create_time,share_url`, credential.accessToken, { max_count: 20 });
+  const videos = Array.isArray(data.videos) ? (data.videos as Record<string, unknown>[]) : [];
+  for (const v of videos) {
+    const createdMs = typeof v.create_time === 'number' ? v.create_time * 1000 : 0;
+    const caption = typeof v.video_description === 'string' ? v.video_description : v.title;
+    if ((typeof v.id === 'string' || typeof v.id === 'number') && createdMs >= Math.floor(since.getTime() / 1000) * 1000 && caption === post.text) {
+      return { platformPostId: String(v.id), url: typeof v.share_url === 'string' ? v.share_url : null };
+    }
+  }
+  return null;
+}
