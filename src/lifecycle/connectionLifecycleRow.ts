@@ -1,0 +1,85 @@
+/**
+ * The lifecycle's view of a connection: the non-secret columns of the platform engineer's
+ * `connections` table (contracts.md) that planning and state changes need. Raw SQL against the
+ * contract's column names keeps this domain independent of that module's internals.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { toDate } from './refreshesRepo.ts';
+
+export type ConnectionState = 'active' | 'degraded' | 'needs_reconnect' | 'disconnected';
+
+export type LifecycleConnection = {
+  id: string;
+  workspaceId: string;
+  platform: string;
+  displayName: string;
+  handle: string | null;
+  state: ConnectionState;
+  stateReason: string | null;
+  stateChangedAt: Date | null;
+  accessExpiresAt: Date | null;
+  refreshExpiresAt: Date | null;
+  dataAccessExpiresAt: Date | null;
+  hardEndAt: Date | null;
+  issuedAt: Date;
+  lastRefreshedAt: Date | null;
+  lastVerifiedAt: Date | null;
+  lastUsedAt: Date | null;
+  connectedAt: Date;
+  tokenVersion: number;
+  /** The OAuth client id the grant belongs to (public), for the access register. */
+  appClientId: string | null;
+  scopes: string[];
+  hasRefreshToken: boolean;
+};
+
+const COLUMNS = sql.raw(`c.id, c.workspace_id, c.platform, c.display_name, c.handle, c.state, c.state_reason, c.state_changed_at,
+  c.access_expires_at, c.refresh_expires_at, c.data_access_expires_at, c.hard_end_at, c.issued_at, c.last_refreshed_at,
+  c.last_verified_at, c.last_used_at, c.connected_at, c.token_version, c.app_client_id, c.scopes,
+  (c.refresh_token_enc is not null) as has_refresh_token`);
+
+export async function getLifecycleConnection(db: Database, connectionId: string): Promise<LifecycleConnection | null> {
+  const res = await db.execute(sql`select ${COLUMNS} from connections c where c.id = ${connectionId}`);
+  return res.rows[0] ? toConnection(res.rows[0]) : null;
+}
+
+/** Connections of these workspaces (not disconnected), for health views. */
+export async function listLifecycleConnections(db: Database, workspaceIds: string[]): Promise<LifecycleConnection[]> {
+  if (workspaceIds.length === 0) return [];
+  const ids = sql.join(workspaceIds.map((id) => sql`${id}`), sql`, `);
+  const res = await db.execute(sql`select ${COLUMNS} from connections c where c.workspace_id in (${ids}) and c.state <> 'disconnected'`);
+  return res.rows.map(toConnection);
+}
+
+/** The earliest scheduled post of a connection (for just-in-time refresh planning). */
+export async function nextScheduledPostAt(db: Database, connectionId: string): Promise<Date | null> {
+  const res = await db.execute(sql`select min(scheduled_at) as at from post_targets where connection_id = ${connectionId} and status = 'scheduled'`);
+  return toDate(res.rows[0]?.at);
+}
+
+function toConnection(r: Record<string, unknown>): LifecycleConnection {
+  return {
+    id: String(r.id),
+    workspaceId: String(r.workspace_id),
+    platform: String(r.platform),
+    displayName: String(r.display_name ?? ''),
+    handle: r.handle === null || r.handle === undefined ? null : String(r.handle),
+    state: r.state as ConnectionState,
+    stateReason: r.state_reason === null ? null : String(r.state_reason),
+    stateChangedAt: toDate(r.state_changed_at),
+    accessExpiresAt: toDate(r.access_expires_at),
+    refreshExpiresAt: toDate(r.refresh_expires_at),
+    dataAccessExpiresAt: toDate(r.data_access_expires_at),
+    hardEndAt: toDate(r.hard_end_at),
+    issuedAt: toDate(r.issued_at) ?? toDate(r.connected_at)!,
+    lastRefreshedAt: toDate(r.last_refreshed_at),
+    lastVerifiedAt: toDate(r.last_verified_at),
+    lastUsedAt: toDate(r.last_used_at),
+    connectedAt: toDate(r.connected_at)!,
+    tokenVersion: Number(r.token_version),
+    appClientId: r.app_client_id === null || r.app_client_id === undefined ? null : String(r.app_client_id),
+    scopes: Array.isArray(r.scopes) ? r.scopes.map(String) : [],
+    hasRefreshToken: r.has_refresh_token === true,
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Called by the platform engineer's reconnect flow, in its transaction, after the new tokens of
+ * an existing connection are stored: back to active (event recorded), paused posts resumed, a
+ * "reconnected" notice naming the posts whose time passed meanwhile, and a fresh refresh plan.
+ */
+import { raiseAlert } from '../alerts/raiseAlert.ts';
+import type { AppContext } from '../context.ts';
+import type { Database } from '../db/database.ts';
+import { resumeTargetsOfConnection } from '../posts/targetsRepo.ts';
+import { getLifecycleConnection } from './connectionLifecycleRow.ts';
+import { planFromScratch } from './onConnected.ts';
+import { transitionConnection } from './transitionConnection.ts';
+import { accountLabel, platformName } from './accountLabel.ts';
+
+export async function onReconnected(ctx: AppContext, tx: Database, connectionId: string): Promise<{ resumed: string[]; passed: string[] }> {
+  const now = ctx.clock.now();
+  const moved = await transitionConnection(tx, { connectionId, to: 'active', reason: 'reconnected', now, from: ['needs_reconnect', 'degraded'] });
+  const result = await resumeTargetsOfConnection(tx, connectionId, now);
+  const c = await getLifecycleConnection(tx, connectionId);
+  if (!c) return result;
+  await planFromScratch(tx, connectionId, c.platform, now);
+  if (moved?.from === 'needs_reconnect') {
+    const account = accountLabel(c);
+    const passedText = result.passed.length > 0 ? ` ${result.passed.length} post(s) whose time passed meanwhile wait for you to retry or reschedule them.` : '';
+    await raiseAlert(ctx, tx, {
+      kind: 'reconnected',
+      dedupeKey: `connection:${connectionId}:reconnected:${now.toISOString()}`,
+      workspaceId: c.workspaceId,
+      connectionId,
+      title: `${account} on ${platformName(c.platform)} is reconnected`,
+      body: `${account} on ${platformName(c.platform)} works again. ${result.resumed.length} paused post(s) are scheduled again.${passedText}`,
+      data: { connectionId, platform: c.platform, account, resumedTargetIds: result.resumed, passedTargetIds: result.passed },
+      audience: 'workspace',
+      webhookEvent: 'connection.reconnected',
+    }, now);
+  }
+  return result;
+}

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { PlatformFacts } from '../providers/types.ts';
+import { planRefresh, PREPOST_LEAD_MS, unpreventableEnd, type PlanInput } from './planRefresh.ts';
+
+const H = 3_600_000;
+const D = 24 * H;
+const now = new Date(Date.UTC(2026, 0, 5, 9));
+const at = (ms: number) => new Date(now.getTime() + ms);
+
+function facts(refresh: PlatformFacts['refresh'], canVerify = false): PlanInput['facts'] {
+  return { refresh, canVerify };
+}
+
+function base(over: Partial<PlanInput>): PlanInput {
+  return {
+    facts: facts({ kind: 'oauth_refresh', rotates: false }),
+    accessExpiresAt: null,
+    refreshExpiresAt: null,
+    endAt: null,
+    issuedAt: now,
+    lastRefreshedAt: now,
+    lastCheckedAt: now,
+    nextPostAt: null,
+    hasRefreshToken: true,
+    warnDays: [7, 3, 1],
+    verifyIntervalMs: 1000 * D, // out of the way unless a test needs it
+    now,
+    random: () => 0,
+    ...over,
+  };
+}
+
+test('a 60-day Instagram token is refreshed 10 days ahead, jitter only earlier, never before its minimum age', () => {
+  const ig = facts({ kind: 'extend_same_token', rotates: false, minAgeMs: D });
+  const plan = planRefresh(base({ facts: ig, accessExpiresAt: at(60 * D), hasRefreshToken: false }));
+  assert.deepEqual(plan, { dueAt: at(50 * D), purpose: 'refresh' });
+  const jittered = planRefresh(base({ facts: ig, accessExpiresAt: at(60 * D), random: () => 0.999 }));
+  assert.ok(jittered.dueAt!.getTime() < at(50 * D).getTime() && jittered.dueAt!.getTime() >= at(50 * D - 6 * H).getTime());
+  // A token issued an hour ago that expires in 2 days must still wait for its 24 h minimum age.
+  const young = planRefresh(base({ facts: ig, issuedAt: at(-H), lastRefreshedAt: at(-50 * D), accessExpiresAt: at(2 * D) }));
+  assert.equal(young.dueAt!.getTime(), at(23 * H + 60_000).getTime());
+});
+
+test('short-lived rotating tokens are not refreshed on a loop, only before a scheduled post and as a keep-alive', () => {
+  const x = facts({ kind: 'oauth_refresh', rotates: true });
+  const idle = planRefresh(base({ facts: x, accessExpiresAt: at(2 * H), verifyIntervalMs: D }));
+  assert.deepEqual(idle, { dueAt: at(D), purpose: 'verify' }, 'no post: only the daily check, not every 2 h');
+  const withPost = planRefresh(base({ facts: x, accessExpiresAt: at(2 * H), nextPostAt: at(5 * H), verifyIntervalMs: D }));
+  assert.deepEqual(withPost, { dueAt: at(5 * H - PREPOST_LEAD_MS), purpose: 'prepost' });
+  const bluesky = planRefresh(base({ facts: x, accessExpiresAt: at(2 * H), refreshExpiresAt: at(90 * D) }));
+  assert.deepEqual(bluesky, { dueAt: at(83 * D), purpose: 'keepalive' });
+});
+
+test('idle-dying refresh tokens get a keep-alive (Google: a sixth of 6 months)', () => {
+  const google = facts({ kind: 'oauth_refresh', rotates: false, idleDeathMs: 180 * D });
+  assert.deepEqual(planRefresh(base({ facts: google, accessExpiresAt: at(H) })), { dueAt: at(30 * D), purpose: 'keepalive' });
+});
+
+test('hard ends plan the warnings ahead and the state change on the day', () => {
+  const linkedin = facts({ kind: 'oauth_refresh', rotates: false, fixedRefreshEnd: true });
+  const end = at(20 * D);
+  const plan = planRefresh(base({ facts: linkedin, accessExpiresAt: at(100 * D), endAt: end }));
+  assert.deepEqual(plan, { dueAt: at(13 * D), purpose: 'warn' });
+  const dayOf = planRefresh(base({ facts: linkedin, accessExpiresAt: at(100 * D), endAt: now, now }));
+  assert.deepEqual(dayOf, { dueAt: now, purpose: 'hard_end' }, 'the end wins over a passed warning');
+});
+
+test('the unpreventable end is the earliest of the grant end, data access, fixed refresh end and inactivity', () => {
+  const linkedin = { refresh: { kind: 'oauth_refresh', rotates: false, fixedRefreshEnd: true } } as const;
+  const end = unpreventableEnd({
+    facts: linkedin, accessExpiresAt: at(60 * D), refreshExpiresAt: at(365 * D), dataAccessExpiresAt: null,
+    hardEndAt: null, hasRefreshToken: true, lastUsedAt: null, connectedAt: now, reauthAfterMs: null,
+  });
+  assert.deepEqual(end, { at: at(365 * D), reason: 'refresh_token_end' });
+  const inactive = unpreventableEnd({
+    facts: linkedin, accessExpiresAt: at(60 * D), refreshExpiresAt: at(365 * D), dataAccessExpiresAt: null,
+    hardEndAt: null, hasRefreshToken: true, lastUsedAt: at(-10 * D), connectedAt: at(-20 * D), reauthAfterMs: 90 * D,
+  });
+  assert.deepEqual(inactive, { at: at(80 * D), reason: 'inactivity_reauth' });
+  const facebookUser = unpreventableEnd({
+    facts: { refresh: { kind: 'none', rotates: false } }, accessExpiresAt: at(60 * D), refreshExpiresAt: null,
+    dataAccessExpiresAt: at(90 * D), hardEndAt: null, hasRefreshToken: false, lastUsedAt: null, connectedAt: now, reauthAfterMs: null,
+  });
+  assert.deepEqual(facebookUser, { at: at(60 * D), reason: 'access_token_end' });
+});
+
+test('a non-expiring token of a verifiable platform is only verified; with nothing to do there is no plan', () => {
+  const mastodon = facts({ kind: 'none', rotates: false }, true);
+  assert.deepEqual(planRefresh(base({ facts: mastodon, hasRefreshToken: false, verifyIntervalMs: D })), { dueAt: at(D), purpose: 'verify' });
+  const silent = facts({ kind: 'none', rotates: false }, false);
+  assert.deepEqual(planRefresh(base({ facts: silent, hasRefreshToken: false })), { dueAt: null, purpose: 'verify' });
+});
