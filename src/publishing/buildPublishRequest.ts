@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { effectiveContent, type PostContent } from '../posts/postContent.ts';
+import type { PlatformId, PublishRequest } from '../providers/types.ts';
+
+/**
+ * The post as one platform receives it: the post's content with that platform's override
+ * applied (posts' `effectiveContent`), uploads resolved to URLs the platform can fetch. The
+ * target id is the idempotency key adapters place where the post can be found again.
+ */
+export async function buildPublishRequest(
+  db: Database,
+  input: { targetId: string; workspaceId: string; platform: PlatformId; content: PostContent; mediaBaseUrl: string },
+): Promise<PublishRequest> {
+  const content = effectiveContent(input.content, input.platform);
+  const media: PublishRequest['media'] = [];
+  if (content.mediaIds.length > 0) {
+    const res = await db.execute(sql`
+      select id, kind, mime_type, size_bytes from media_files
+      where workspace_id = ${input.workspaceId} and id in (${sql.join(content.mediaIds.map((id) => sql`${id}`), sql`, `)})`);
+    const byId = new Map((res.rows as { id: string; kind: 'image' | 'video'; mime_type: string; size_bytes: number }[]).map((r) => [r.id, r]));
+    for (const id of content.mediaIds) {
+      const file = byId.get(id);
+      // A deleted upload is a content error the platform cannot fix: the target fails clearly.
+      if (!file) throw new MissingMediaError(`The media file ${id} no longer exists`);
+      media.push({ kind: file.kind, url: `${input.mediaBaseUrl}/${file.id}`, mimeType: file.mime_type, bytes: Number(file.size_bytes) });
+    }
+  }
+  for (const url of content.mediaUrls) media.push(remoteMedia(url));
+  return {
+    idempotencyKey: input.targetId,
+    text: content.text,
+    ...(content.link ? { link: content.link } : {}),
+    media,
+    options: content.title ? { title: content.title } : {},
+  };
+}
+
+const REMOTE_TYPES: Record<string, { kind: 'image' | 'video'; mimeType: string }> = {
+  jpg: { kind: 'image', mimeType: 'image/jpeg' },
+  jpeg: { kind: 'image', mimeType: 'image/jpeg' },
+  png: { kind: 'image', mimeType: 'image/png' },
+  gif: { kind: 'image', mimeType: 'image/gif' },
+  webp: { kind: 'image', mimeType: 'image/webp' },
+  mp4: { kind: 'video', mimeType: 'video/mp4' },
+  mov: { kind: 'video', mimeType: 'video/quicktime' },
+};
+
+/**
+ * A remote file (CSV import) is handed to the platform by URL; its type comes from the
+ * extension and its size is unknown (0) until the platform fetches it.
+ */
+function remoteMedia(url: string): PublishRequest['media'][number] {
+  const ext = new URL(url).pathname.split('.').pop()?.toLowerCase() ?? '';
+  const type = REMOTE_TYPES[ext];
+  if (!type) throw new MissingMediaError(`The media URL ${url.slice(0, 200)} is not a known image or video type`);
+  return { ...type, url, bytes: 0 };
+}
+
+/** Media that cannot be sent: the target fails with `media_missing`. */
+export class MissingMediaError extends Error {
+  override name = 'MissingMediaError';
+}

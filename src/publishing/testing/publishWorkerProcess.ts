@@ -1,0 +1,58 @@
+/**
+ * A publishing worker process for the crash tests and the benchmark: runs the publishing due
+ * queue (the real runner, the real adapters against the emulator) on the server until SIGTERM,
+ * or until it is killed. Prints "ready" once its runner started and "idle" whenever nothing is
+ * running. Configuration comes as one JSON argument (no environment reads outside config.ts):
+ *   node src/publishing/testing/publishWorkerProcess.ts '{"databaseUrl":...,"emulatorUrl":...,
+ *     "encryptionKeys":"k1:...","clockMs":1767603600000,"runnerId":"w1","concurrency":32,"batchSize":64}'
+ * `clockMs`: a frozen clock at that instant (the parent moves the emulator's); absent: real time.
+ */
+import { ControllableClock, SystemClock, type Clock } from '../../clock.ts';
+import { loadConfig } from '../../config.ts';
+import { openPostgres } from '../../db/database.ts';
+import { DueRunner } from '../../jobs/dueRunner.ts';
+import { createJobs } from '../../jobs/jobQueue.ts';
+import { createLogger } from '../../log.ts';
+import { defaultPublishDeps } from '../defaultPublishDeps.ts';
+import { publishingQueue } from '../publishingQueues.ts';
+
+type Args = {
+  databaseUrl: string;
+  emulatorUrl: string;
+  encryptionKeys: string;
+  clockMs?: number;
+  runnerId: string;
+  concurrency?: number;
+  batchSize?: number;
+  pollMs?: number;
+};
+
+const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+const log = createLogger({ level: 'warn', destination: process.stderr as never });
+const clock: Clock = args.clockMs === undefined ? new SystemClock() : new ControllableClock({ startMs: args.clockMs });
+const config = loadConfig({
+  NODE_ENV: 'test',
+  DATA_DIR: '.tmp/test-data',
+  DATABASE_URL: args.databaseUrl,
+  EMULATOR_URL: args.emulatorUrl,
+  PUBLIC_URL: 'http://perennial.test',
+  ENCRYPTION_KEYS: args.encryptionKeys,
+});
+const concurrency = args.concurrency ?? 16;
+// Handlers wait on the platform most of the time: a pool far smaller than the concurrency suffices.
+const database = await openPostgres(args.databaseUrl, Math.min(concurrency, 12) + 2, log);
+const ctx = { config, clock, log, database, db: database.db, jobs: createJobs({ database, databaseUrl: args.databaseUrl, clock, log }) };
+const runner = new DueRunner(ctx, publishingQueue(defaultPublishDeps, { concurrency, batchSize: args.batchSize ?? 32 }), {
+  runnerId: args.runnerId,
+  pollMs: args.pollMs ?? 200,
+});
+await runner.start();
+process.stdout.write('ready\n');
+process.once('SIGTERM', () => {
+  void (async () => {
+    await runner.stop(2_000);
+    await database.close();
+    process.stdout.write(`stopped ${JSON.stringify(runner.stats)}\n`);
+    process.exit(0);
+  })();
+});
