@@ -1,0 +1,176 @@
+/**
+ * The web app's entry: loads the session, draws the header, and routes paths to screens
+ * (history API; the server answers index.html at every app path, see src/web/webRoutes.ts).
+ */
+import { ApiError, onSandboxTime, post } from './api.js';
+import { navigate, setRouter } from './navigation.js';
+import { h, render, toast, errorText } from './dom.js';
+import { checkReconnectPopup } from './reconnectPopup.js';
+import { showSandboxBanner, updateSandboxTime } from './sandboxBanner.js';
+import { currentWorkspace, loadSession, selectWorkspace, session, signedOut } from './session.js';
+import { followServerTime } from './time.js';
+import { refreshUnreadCount, unreadBadge } from './unreadCount.js';
+import { renderConnections, startReconnect } from './screens/connections.js';
+import { renderCompose } from './screens/compose.js';
+import { renderInvitation } from './screens/invitation.js';
+import { renderNotifications } from './screens/notifications.js';
+import { renderOverview } from './screens/overview.js';
+import { renderPlanner } from './screens/planner.js';
+import { renderSignIn } from './screens/signIn.js';
+import { renderWorkspaces } from './screens/workspaces.js';
+
+const NAV = [
+  ['/connections', 'Connections'],
+  ['/compose', 'Compose'],
+  ['/planner', 'Planner'],
+  ['/overview', 'All workspaces'],
+  ['/workspaces', 'Workspaces'],
+];
+
+/** [pattern, screen, needs a workspace]; `:name` segments become params. */
+const ROUTES = [
+  ['/connections/:connectionId/reconnect', (main, p) => startReconnect(main, p.connectionId), false],
+  ['/connections', renderConnections, true],
+  ['/compose', renderCompose, true],
+  ['/planner', renderPlanner, true],
+  ['/notifications', renderNotifications, false],
+  ['/settings/notifications', renderNotifications, false],
+  ['/overview', renderOverview, false],
+  ['/workspaces', renderWorkspaces, false],
+  ['/invitation', renderInvitation, false],
+];
+
+function match(pathname) {
+  for (const [pattern, screen, needsWorkspace] of ROUTES) {
+    const names = [];
+    const re = new RegExp(`^${pattern.replace(/:(\w+)/g, (_, n) => (names.push(n), '([^/]+)'))}/?$`);
+    const m = re.exec(pathname);
+    if (m) return { screen, needsWorkspace, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])])) };
+  }
+  return null;
+}
+
+async function route() {
+  const main = document.getElementById('main');
+  const url = new URL(location.href);
+  if (url.pathname === '/invitation') {
+    // Works signed in or out: the invitation screen offers sign-up with the token.
+    drawHeader();
+    await show(main, renderInvitation, {});
+    return;
+  }
+  if (!session.user) {
+    document.getElementById('app-header').hidden = true;
+    await show(main, renderSignIn, {});
+    return;
+  }
+  drawHeader();
+  const found = match(url.pathname);
+  if (!found) return navigate(session.workspaces.length ? '/connections' : '/workspaces', { replace: true });
+  // The OAuth callback names the workspace it finished in: switch to it.
+  const fromCallback = url.searchParams.get('workspace');
+  if (fromCallback && session.workspaces.some((w) => w.id === fromCallback)) {
+    selectWorkspace(fromCallback);
+    drawHeader();
+  }
+  if (found.needsWorkspace && !currentWorkspace()) return navigate('/workspaces', { replace: true });
+  await show(main, found.screen, found.params);
+  void checkReconnectPopup();
+  void refreshUnreadCount();
+}
+
+async function show(main, screen, params) {
+  try {
+    await screen(main, params);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      // The session ended (expired, signed out elsewhere): back to sign-in, then to this screen.
+      signedOut();
+      toast(err.message, 'error');
+      await route();
+      return;
+    }
+    render(main, h('div', { class: 'panel error-panel', role: 'alert' }, h('h1', null, 'Something went wrong'), h('p', null, errorText(err))));
+  }
+  main.focus({ preventScroll: true });
+}
+
+function drawHeader() {
+  const header = document.getElementById('app-header');
+  header.hidden = !session.user;
+  if (!session.user) return;
+  const here = location.pathname;
+  const switcher = h(
+    'select',
+    {
+      id: 'workspace-switcher',
+      'aria-label': 'Workspace',
+      onchange: (e) => {
+        selectWorkspace(e.target.value);
+        void route();
+      },
+    },
+    session.workspaces.map((w) => h('option', { value: w.id, selected: w.id === session.workspaceId }, w.name)),
+  );
+  render(
+    header,
+    h('a', { class: 'brand', href: '/connections' }, 'Perennial'),
+    session.workspaces.length ? switcher : null,
+    h(
+      'nav',
+      { 'aria-label': 'Main' },
+      NAV.map(([path, label]) => h('a', { href: path, 'aria-current': here.startsWith(path) ? 'page' : null }, label)),
+    ),
+    h('div', { class: 'header-end' },
+      h('a', { href: '/notifications', class: 'bell', 'aria-current': here === '/notifications' ? 'page' : null }, 'Notifications ', unreadBadge()),
+      h('span', { class: 'who' }, session.user.name || session.user.email),
+      h('button', { type: 'button', class: 'link-button', onclick: signOut }, 'Sign out'),
+    ),
+  );
+}
+
+async function signOut() {
+  try {
+    await post('/api/auth/signout');
+  } catch (err) {
+    toast(errorText(err), 'error');
+  }
+  signedOut();
+  navigate('/signin');
+}
+
+/** Same-origin links move inside the app without a page load. */
+document.addEventListener('click', (e) => {
+  const a = e.target instanceof Element ? e.target.closest('a[href]') : null;
+  if (!a || a.target || a.hasAttribute('download') || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/docs')) return;
+  e.preventDefault();
+  navigate(url.pathname + url.search + url.hash);
+});
+window.addEventListener('popstate', () => void route());
+window.addEventListener('perennial:signed-in', () => {
+  const target = new URL(location.href);
+  navigate(target.pathname === '/signin' || target.pathname === '/' ? '/connections' : target.pathname + target.search, { replace: true });
+  void showSandboxBanner();
+});
+
+onSandboxTime((iso) => {
+  followServerTime(iso);
+  updateSandboxTime(iso);
+});
+
+setRouter(route);
+
+async function boot() {
+  try {
+    await loadSession();
+  } catch (err) {
+    render(document.getElementById('main'), h('p', { role: 'alert' }, errorText(err)));
+    return;
+  }
+  if (session.user) void showSandboxBanner();
+  await route();
+}
+
+void boot();

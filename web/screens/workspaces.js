@@ -1,0 +1,83 @@
+/**
+ * Workspaces: the user's workspaces with their role and time zone, switch to one, create one,
+ * change a workspace's time zone (admins).
+ */
+import { api, post } from '../api.js';
+import { busy, field, h, render, toast } from '../dom.js';
+import { navigate, refresh } from '../navigation.js';
+import { loadWorkspaces, selectWorkspace, session } from '../session.js';
+import { browserTimeZone, timeZones } from '../time.js';
+
+function zoneSelect(selected, name) {
+  return h('select', { name }, timeZones().map((z) => h('option', { value: z, selected: z === selected }, z)));
+}
+
+export function renderWorkspaces(main) {
+  const name = h('input', { name: 'name', required: true, maxlength: 100, placeholder: 'Client name' });
+  const zone = zoneSelect(browserTimeZone(), 'timeZone');
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const first = session.workspaces.length === 0;
+
+  const create = h(
+    'form',
+    {
+      class: 'panel',
+      'aria-labelledby': 'create-ws-title',
+      onsubmit: (e) => {
+        e.preventDefault();
+        void busy(e.submitter, async () => {
+          const created = await post('/api/workspaces', { name: name.value.trim(), timeZone: zone.value });
+          await loadWorkspaces();
+          selectWorkspace(created.id);
+          toast(`Workspace ${created.name} created.`);
+          navigate('/connections');
+        }, error);
+      },
+    },
+    h('h2', { id: 'create-ws-title' }, first ? 'Create your first workspace' : 'New workspace'),
+    h('p', { class: 'hint' }, 'A workspace holds one brand or client: its connected accounts, posts and members. Times are entered in its time zone.'),
+    field('Name', name),
+    field('Time zone', zone),
+    error,
+    h('button', { type: 'submit', class: 'primary' }, 'Create workspace'),
+  );
+
+  render(
+    main,
+    h('div', { class: 'screen-head' }, h('h1', null, 'Workspaces')),
+    first
+      ? null
+      : h('ul', { class: 'workspace-list' }, session.workspaces.map((w) => workspaceItem(w))),
+    create,
+  );
+  if (first) name.focus();
+}
+
+function workspaceItem(w) {
+  const current = w.id === session.workspaceId;
+  const zone = zoneSelect(w.timeZone, 'timeZone');
+  zone.setAttribute('aria-label', `Time zone of ${w.name}`);
+  const admin = w.role === 'owner' || w.role === 'admin';
+  return h(
+    'li',
+    { class: current ? 'current' : null },
+    h('div', null, h('strong', null, w.name), h('span', { class: 'muted' }, ` · ${w.role} · ${w.timeZone}`), current ? h('span', { class: 'tag' }, 'current') : null),
+    h('div', { class: 'actions' },
+      current ? null : h('button', { type: 'button', class: 'secondary small', onclick: () => { selectWorkspace(w.id); navigate('/connections'); } }, 'Open'),
+      admin
+        ? h('form', {
+            class: 'zone-form',
+            onsubmit: (e) => {
+              e.preventDefault();
+              void busy(e.submitter, async () => {
+                await api('PATCH', `/api/workspaces/${w.id}`, { timeZone: zone.value });
+                await loadWorkspaces();
+                toast(`${w.name} now uses ${zone.value}.`);
+                await refresh();
+              });
+            },
+          }, zone, h('button', { type: 'submit', class: 'secondary small' }, 'Set time zone'))
+        : null,
+    ),
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * What the app knows about who is signed in: the user, their workspaces, and the workspace
+ * they are working in (remembered in localStorage per browser).
+ */
+import { ApiError, get, setCsrfToken } from './api.js';
+
+const CURRENT_KEY = 'perennial.workspace';
+
+export const session = {
+  /** @type {{ id: string, email: string, name: string, isInstanceOwner: boolean } | null} */
+  user: null,
+  /** @type {{ id: string, name: string, timeZone: string, role: string }[]} */
+  workspaces: [],
+  /** @type {string | null} */
+  workspaceId: null,
+};
+
+/** Loads the session; false when nobody is signed in. */
+export async function loadSession() {
+  try {
+    const me = await get('/api/session');
+    session.user = me.user;
+    setCsrfToken(me.csrfToken);
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.code === 'session_expired')) {
+      signedOut();
+      return false;
+    }
+    throw err;
+  }
+  await loadWorkspaces();
+  return true;
+}
+
+export function signedIn(result) {
+  session.user = result.user;
+  setCsrfToken(result.csrfToken);
+}
+
+export function signedOut() {
+  session.user = null;
+  session.workspaces = [];
+  session.workspaceId = null;
+  setCsrfToken(null);
+}
+
+export async function loadWorkspaces() {
+  const { workspaces } = await get('/api/workspaces');
+  session.workspaces = workspaces;
+  const remembered = localStorage.getItem(CURRENT_KEY);
+  const keep = workspaces.find((w) => w.id === (session.workspaceId ?? remembered));
+  selectWorkspace(keep ? keep.id : (workspaces[0]?.id ?? null));
+}
+
+export function selectWorkspace(id) {
+  session.workspaceId = id;
+  if (id) localStorage.setItem(CURRENT_KEY, id);
+}
+
+/** The current workspace, or null when the user has none yet. */
+export function currentWorkspace() {
+  return session.workspaces.find((w) => w.id === session.workspaceId) ?? null;
+}
+
+export function workspaceName(id) {
+  return session.workspaces.find((w) => w.id === id)?.name ?? 'another workspace';
+}
+
+/** Editors and above may change content and connections. */
+export function canEdit(workspace = currentWorkspace()) {
+  return !!workspace && workspace.role !== 'viewer';
+}
