@@ -43,7 +43,7 @@ export async function completeAuthorization(ctx: AppContext, input: { userId: st
   if (!query.state) throw new AppError('invalid_state', 'The callback carries no state; start connecting again');
   const now = ctx.clock.now();
   const consumed = await consumeOAuthState(ctx.db, { state: query.state, userId: input.userId, platform, now });
-  if (consumed.outcome === 'unknown' || consumed.outcome === 'mismatch') {
+  if (!('row' in consumed)) {
     throw new AppError('invalid_state', 'This authorization was not started here (unknown state); start connecting again');
   }
   const state = consumed.row;
