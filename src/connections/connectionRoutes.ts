@@ -197,13 +197,20 @@ export const connectionRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'Disconnect: revoke at the platform where possible, erase the tokens, keep history and posts',
         params: connectionParams,
-        response: { 200: z.object({ connection: connectionSchema, revokedAtPlatform: z.boolean() }) },
+        response: {
+          200: z.object({
+            connection: connectionSchema,
+            revokedAtPlatform: z.boolean(),
+            /** shared_grant: other live connections hold the same platform authorization, so it was not revoked. */
+            revocation: z.enum(['revoked', 'shared_grant', 'failed', 'not_supported', 'no_token']),
+          }),
+        },
       },
     },
     async (request) => {
       const user = await access(request, request.params.workspaceId, 'admin');
       const done = await disconnectConnection(ctx, { userId: user.id, ...request.params });
-      return { connection: toPublicConnection(done.connection), revokedAtPlatform: done.revokedAtPlatform };
+      return { connection: toPublicConnection(done.connection), revokedAtPlatform: done.revokedAtPlatform, revocation: done.revocation };
     },
   );
 };
