@@ -31,11 +31,11 @@ describe('in-process emulator admin API', () => {
     await ctx?.close();
   });
 
-  const call = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string> = {}, payload?: unknown) =>
+  const call = (method: 'GET' | 'POST' | 'PUT', url: string, headers: Record<string, string> = {}, payload?: string | Record<string, unknown>) =>
     app.inject({ method, url: `/_emulator${url}`, headers, ...(payload === undefined ? {} : { payload }) });
 
   it('refuses anonymous callers and members who are not the instance owner, on every admin route', async () => {
-    const routes: [('GET' | 'POST' | 'PUT'), string, unknown?][] = [
+    const routes: [('GET' | 'POST' | 'PUT'), string, Record<string, unknown>?][] = [
       ['GET', '/_admin/counters'],
       ['POST', '/_admin/reset', {}],
       ['POST', '/_admin/faults', { platform: 'x', kind: 'server_error', times: 1000 }],

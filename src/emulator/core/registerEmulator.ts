@@ -8,6 +8,7 @@ import { registerAdminRoutes } from './adminRoutes.ts';
 import { ClientRegistry, detectClientAuth } from './clientRegistry.ts';
 import { ConsentPages } from './consentPages.ts';
 import { Faults, type Fault } from './faults.ts';
+import { platformFaultReply } from './platformFaults.ts';
 import { GrantStore } from './grantStore.ts';
 import { PublishedPosts } from './publishedPosts.ts';
 import { RequestLog } from './requestLog.ts';
@@ -129,17 +130,19 @@ function registerPipeline(app: FastifyInstance, core: EmulatorCore): void {
     if (!fault) return;
     switch (fault.kind) {
       case 'server_error':
-        return reply.status(fault.status ?? 503).send({ error: 'server_error', error_description: 'Injected failure' });
+      case 'rate_limit': {
+        const answer = platformFaultReply(platform, fault.kind, fault, { path, nowMs: core.clock.nowMs() });
+        return reply
+          .status(answer.status)
+          .headers(answer.headers)
+          .type(answer.contentType ?? 'application/json; charset=utf-8')
+          .send(JSON.stringify(answer.body));
+      }
       case 'html_error':
         return reply
           .status(fault.status ?? 502)
           .type('text/html')
           .send('<!doctype html><html><body><h1>502 Bad Gateway</h1><p>The server is temporarily unavailable.</p></body></html>');
-      case 'rate_limit':
-        return reply
-          .status(429)
-          .header('retry-after', String(fault.retryAfterS ?? 60))
-          .send({ error: 'rate_limited', message: 'Too Many Requests' });
       case 'slow':
         await new Promise((r) => setTimeout(r, fault.delayMs ?? 1_000));
         return;
