@@ -41,7 +41,14 @@ export async function createPendingSelection(
 
 function reviveTokens(t: TokenSet): TokenSet {
   const date = (v: unknown) => (v === null || v === undefined ? (v as null | undefined) : new Date(v as string));
-  return { ...t, accessExpiresAt: date(t.accessExpiresAt) ?? null, refreshExpiresAt: date(t.refreshExpiresAt), issuedAt: new Date(t.issuedAt), dataAccessExpiresAt: date(t.dataAccessExpiresAt) };
+  return {
+    ...t,
+    accessExpiresAt: date(t.accessExpiresAt) ?? null,
+    refreshExpiresAt: date(t.refreshExpiresAt),
+    issuedAt: new Date(t.issuedAt),
+    dataAccessExpiresAt: date(t.dataAccessExpiresAt),
+    hardEndAt: date(t.hardEndAt),
+  };
 }
 
 /**

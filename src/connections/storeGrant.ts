@@ -35,7 +35,7 @@ function tokenColumns(ctx: AppContext, id: string, facts: PlatformFacts, tokens:
     accessExpiresAt: tokens.accessExpiresAt,
     refreshExpiresAt: tokens.refreshToken ? (tokens.refreshExpiresAt ?? null) : null,
     dataAccessExpiresAt: tokens.dataAccessExpiresAt ?? null,
-    hardEndAt: facts.refresh.fixedRefreshEnd ? (tokens.refreshExpiresAt ?? null) : null,
+    hardEndAt: tokens.hardEndAt ?? (facts.refresh.fixedRefreshEnd ? (tokens.refreshExpiresAt ?? null) : null),
     issuedAt: tokens.issuedAt,
     scopes: tokens.scopes,
   };

@@ -71,6 +71,11 @@ export type TokenSet = {
   issuedAt: Date;
   /** Facebook/Threads data-access expiry (debug_token), where known. */
   dataAccessExpiresAt?: Date | null;
+  /**
+   * An end of the whole grant that no refresh can pass, known when it is granted (Google with
+   * the app in testing mode: consent + 7 days). Stored as connections.hard_end_at.
+   */
+  hardEndAt?: Date | null;
 };
 
 /** A platform account the user can connect (a Page, an organization, a board owner, the member). */
@@ -181,6 +186,11 @@ export type ProviderContext = {
   redirectUri: string;
   /** True when `hosts` point at the emulator (for display only: adapters must not branch on it). */
   sandbox?: boolean;
+  /**
+   * The instance's app for this platform is in the platform's testing mode (Google: consent
+   * screen External + Testing, GOOGLE_OAUTH_TESTING_MODE), whose grants end early.
+   */
+  appTestingMode?: boolean;
   /**
    * Per-instance platforms: maps a stored server URL (`credential.meta.instanceUrl`) to the base
    * URL to call (the server itself, or its emulator stand-in), so a context built without

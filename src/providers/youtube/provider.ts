@@ -10,7 +10,7 @@ import { classifyGoogleError } from './classifyGoogleError.ts';
 import { parseGoogleTokens } from './googleTokens.ts';
 import { findRecentYouTubeVideo, publishYouTubeVideo } from './publishYouTubeVideo.ts';
 import { googleClient, googleJson, youtubeGet } from './youtubeApi.ts';
-import { youtubeFacts, youtubePaths } from './youtubeFacts.ts';
+import { GOOGLE_TESTING_MODE_GRANT_TTL_MS, youtubeFacts, youtubePaths } from './youtubeFacts.ts';
 
 async function postToken(ctx: ProviderContext, params: Record<string, string | undefined>): Promise<Record<string, unknown>> {
   const response = await postForm(ctx.http, `${ctx.hosts.oauth2}${youtubePaths.token}`, params, { method: 'body', ...googleClient(ctx) });
@@ -81,6 +81,12 @@ export const provider: Provider = {
   async exchangeCode(ctx, input) {
     const body = await postToken(ctx, { grant_type: 'authorization_code', code: input.code, redirect_uri: ctx.redirectUri, code_verifier: input.codeVerifier });
     const tokens = parseGoogleTokens(body, ctx.clock.now());
+    if (ctx.appTestingMode && tokens.refreshToken) {
+      // Testing mode: the refresh token, and with it the grant, ends 7 days after this consent.
+      const end = new Date(tokens.issuedAt.getTime() + GOOGLE_TESTING_MODE_GRANT_TTL_MS);
+      tokens.refreshExpiresAt = end;
+      tokens.hardEndAt = end;
+    }
     const channels = await listChannels(ctx, tokens.accessToken);
     // The Google account behind the channels (tokeninfo `sub`): whose authorization a revoke ends.
     const sub = (await tokenInfo(ctx, tokens.accessToken))?.sub;
