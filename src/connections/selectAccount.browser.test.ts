@@ -26,7 +26,7 @@ describe('picking a Facebook Page and a LinkedIn organization in the browser', (
     const [name, value] = auth.cookie.split('=');
     await context.addCookies([{ name: name!, value: value!, url: w.base }]);
     page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(45_000);
   });
   after(async () => {
     await browser?.close();
