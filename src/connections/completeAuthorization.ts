@@ -42,12 +42,12 @@ export async function completeAuthorization(ctx: AppContext, input: { userId: st
   const { query } = input;
   if (!query.state) throw new AppError('invalid_state', 'The callback carries no state; start connecting again');
   const now = ctx.clock.now();
-  const consumed = await consumeOAuthState(ctx.db, query.state, now);
-  if (!consumed || consumed.row.platform !== platform || consumed.row.userId !== input.userId) {
+  const consumed = await consumeOAuthState(ctx.db, { state: query.state, userId: input.userId, platform, now });
+  if (!('row' in consumed)) {
     throw new AppError('invalid_state', 'This authorization was not started here (unknown state); start connecting again');
   }
   const state = consumed.row;
-  if (consumed.alreadyUsed) {
+  if (consumed.outcome === 'reused') {
     await logFailure(ctx, state, input.userId, 'state_reused', null);
     throw new AppError('invalid_state', 'This authorization link was already used; start connecting again');
   }

@@ -6,7 +6,9 @@ import type { CallbackResult } from './completeAuthorization.ts';
 import { connectWithPassword } from './connectWithPassword.ts';
 import { getWorkspaceConnection, listWorkspaceConnections, toPublicConnection } from './connectionsRepo.ts';
 import { disconnectConnection } from './disconnectConnection.ts';
-import { selectAccount } from './pendingSelections.ts';
+import { getPendingSelection, selectAccount } from './pendingSelections.ts';
+// Registers the due queue that erases expired authorizations (every process loads the routes).
+import './sweepExpiredAuthorizations.ts';
 import { startAuthorization } from './startAuthorization.ts';
 
 /**
@@ -47,6 +49,14 @@ export const connectResultSchema = z.union([
     accounts: z.array(z.object({ platformAccountId: z.string(), kind: z.string(), displayName: z.string(), handle: z.string().optional() })),
   }),
 ]);
+
+const selectionSchema = z.object({
+  selectionId: z.uuid(),
+  workspaceId: z.uuid(),
+  platform: z.string(),
+  accounts: z.array(z.object({ platformAccountId: z.string(), kind: z.string(), displayName: z.string(), handle: z.string().optional() })),
+  expiresAt: z.string(),
+});
 
 export function publicResult(result: CallbackResult): z.infer<typeof connectResultSchema> {
   return result.result === 'select_account' ? result : { result: result.result, connection: toPublicConnection(result.connection) };
@@ -145,6 +155,23 @@ export const connectionRoutes: RouteModule = (app, ctx) => {
     },
   );
 
+  app.get(
+    '/api/workspaces/:workspaceId/connections/selections/:selectionId',
+    {
+      schema: {
+        tags,
+        summary: 'The accounts (Pages, organizations) a finished authorization offers, for the picker; never tokens',
+        params: z.object({ workspaceId: z.string(), selectionId: z.string() }),
+        response: { 200: selectionSchema },
+      },
+    },
+    async (request) => {
+      const user = await access(request, request.params.workspaceId, 'editor');
+      const selection = await getPendingSelection(ctx.db, { userId: user.id, ...request.params, now: ctx.clock.now() });
+      return { ...selection, expiresAt: selection.expiresAt.toISOString() };
+    },
+  );
+
   app.post(
     '/api/workspaces/:workspaceId/connections/select',
     {
@@ -170,13 +197,20 @@ export const connectionRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'Disconnect: revoke at the platform where possible, erase the tokens, keep history and posts',
         params: connectionParams,
-        response: { 200: z.object({ connection: connectionSchema, revokedAtPlatform: z.boolean() }) },
+        response: {
+          200: z.object({
+            connection: connectionSchema,
+            revokedAtPlatform: z.boolean(),
+            /** shared_grant: other live connections hold the same platform authorization, so it was not revoked. */
+            revocation: z.enum(['revoked', 'shared_grant', 'failed', 'not_supported', 'no_token']),
+          }),
+        },
       },
     },
     async (request) => {
       const user = await access(request, request.params.workspaceId, 'admin');
       const done = await disconnectConnection(ctx, { userId: user.id, ...request.params });
-      return { connection: toPublicConnection(done.connection), revokedAtPlatform: done.revokedAtPlatform };
+      return { connection: toPublicConnection(done.connection), revokedAtPlatform: done.revokedAtPlatform, revocation: done.revocation };
     },
   );
 };

@@ -40,7 +40,8 @@ export async function loadCredential(ctx: VaultCtx, db: Database, connectionId: 
 /**
  * Stores refreshed tokens with one conditional UPDATE fenced on `expectedTokenVersion`; false
  * when another writer got there first. A TokenSet without a refresh token keeps the stored one
- * (and its expiry); scopes are kept when the response named none.
+ * (and its expiry), one whose `refreshExpiresAt` is undefined keeps the stored end; scopes are
+ * kept when the response named none.
  */
 export async function saveRefreshedTokens(ctx: AppContext, db: Database, connectionId: string, tokens: TokenSet, expectedTokenVersion: number): Promise<boolean> {
   const enc = encryptTokens(ctx, connectionId, tokens);
@@ -50,7 +51,10 @@ export async function saveRefreshedTokens(ctx: AppContext, db: Database, connect
     .set({
       accessTokenEnc: enc.accessTokenEnc,
       accessExpiresAt: tokens.accessExpiresAt,
-      ...(enc.refreshTokenEnc !== undefined ? { refreshTokenEnc: enc.refreshTokenEnc, refreshExpiresAt: tokens.refreshExpiresAt ?? null } : {}),
+      ...(enc.refreshTokenEnc !== undefined ? { refreshTokenEnc: enc.refreshTokenEnc } : {}),
+      // undefined: the response said nothing about the refresh token's end (LinkedIn without
+      // refresh_token_expires_in), so the stored end stays; null: it has none.
+      ...(enc.refreshTokenEnc !== undefined && tokens.refreshExpiresAt !== undefined ? { refreshExpiresAt: tokens.refreshExpiresAt } : {}),
       ...(tokens.dataAccessExpiresAt !== undefined ? { dataAccessExpiresAt: tokens.dataAccessExpiresAt } : {}),
       ...(tokens.scopes.length > 0 ? { scopes: tokens.scopes } : {}),
       issuedAt: tokens.issuedAt,

@@ -74,6 +74,16 @@ describe('connect flow: bad input ends in a clear error and no half-created conn
     const bob = await signUpAndSignIn(h.app);
     const stolen = await callback(h, redirect, bob);
     assert.equal(stolen.json().error.code, 'invalid_state');
+    // Another user's attempt does not burn the state: its owner can still finish.
+    const own = await callback(h, redirect);
+    assert.equal(own.statusCode, 200, own.body);
+    assert.equal(own.json().result, 'connected');
+    // Nor does the same state sent to another platform's callback.
+    const other = await answerConsent(await authorize(h, { platform: 'x' }), { accountId: ALICE });
+    const wrongPlatform = await h.app.inject({ method: 'GET', url: `/api/oauth/callback/linkedin${other.search}`, headers: { cookie: h.auth.cookie, accept: 'application/json' } });
+    assert.equal(wrongPlatform.json().error.code, 'invalid_state');
+    assert.equal((await callback(h, other)).json().result, 'reconnected');
+    await h.ctx.db.delete(connections);
 
     const late = await answerConsent(await authorize(h, { platform: 'x' }), { accountId: ALICE });
     h.ctx.clock.advance(STATE_TTL_MS + 1);

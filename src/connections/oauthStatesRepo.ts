@@ -40,21 +40,26 @@ export async function createOAuthState(
 }
 
 /**
- * Marks the state used (atomically: of two callbacks racing, one wins) and returns its row as it
- * was, or null for a state that never existed. The caller checks `usedAt` (reuse), expiry,
- * platform and user.
+ * Consumes a state for `userId` on `platform`. The binding is checked before anything is
+ * written, so someone else's callback (another user, another platform) cannot burn a victim's
+ * state: it answers `mismatch` and leaves the state usable. The consuming UPDATE is conditional
+ * on `used_at is null` together with the binding, so of two callbacks racing, exactly one wins.
+ * An expired state is consumed too (it is dead either way); the caller reports it as expired.
  */
-export async function consumeOAuthState(db: Database, state: string, now: Date): Promise<{ row: OAuthStateRow; alreadyUsed: boolean } | null> {
-  const [before] = await db.select().from(oauthStates).where(eq(oauthStates.stateHash, hashState(state)));
-  if (!before) return null;
-  if (before.usedAt) return { row: before, alreadyUsed: true };
-  // Conditional on used_at is null: the second of two concurrent callbacks updates no row.
-  const won = await db
+export type ConsumedState = { outcome: 'consumed' | 'reused'; row: OAuthStateRow } | { outcome: 'unknown' | 'mismatch' };
+
+export async function consumeOAuthState(db: Database, input: { state: string; userId: string; platform: string; now: Date }): Promise<ConsumedState> {
+  const stateHash = hashState(input.state);
+  const [won] = await db
     .update(oauthStates)
-    .set({ usedAt: now })
-    .where(and(eq(oauthStates.id, before.id), isNull(oauthStates.usedAt)))
-    .returning({ id: oauthStates.id });
-  return { row: before, alreadyUsed: won.length === 0 };
+    .set({ usedAt: input.now })
+    .where(and(eq(oauthStates.stateHash, stateHash), eq(oauthStates.userId, input.userId), eq(oauthStates.platform, input.platform), isNull(oauthStates.usedAt)))
+    .returning();
+  if (won) return { outcome: 'consumed', row: { ...won, usedAt: null } };
+  const [row] = await db.select().from(oauthStates).where(eq(oauthStates.stateHash, stateHash));
+  if (!row) return { outcome: 'unknown' };
+  if (row.userId !== input.userId || row.platform !== input.platform) return { outcome: 'mismatch' };
+  return { outcome: 'reused', row };
 }
 
 export function decryptCodeVerifier(ctx: Pick<AppContext, 'config' | 'log'>, row: OAuthStateRow): string | undefined {

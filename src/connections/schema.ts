@@ -42,6 +42,12 @@ export const connections = pgTable(
     meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default({}),
     /** The OAuth app (client id) the grant belongs to, for the access log. */
     appClientId: text('app_client_id'),
+    /**
+     * The platform-side authorization a revocation ends, when it is wider than this connection
+     * (Provider.grantKey: a Facebook user's grant to the app covers every Page token it gave).
+     * A disconnect revokes at the platform only when no other live connection has the same key.
+     */
+    grantKey: text('grant_key'),
     connectedBy: uuid('connected_by').references(() => users.id, { onDelete: 'set null' }),
     connectedAt: at('connected_at').notNull(),
     disconnectedAt: at('disconnected_at'),
@@ -53,10 +59,14 @@ export const connections = pgTable(
     check('connections_state_check', sql`${t.state} in ('active', 'degraded', 'needs_reconnect', 'disconnected')`),
     uniqueIndex('connections_live_account_uq').on(t.workspaceId, t.platform, t.platformAccountId).where(sql`${t.disconnectedAt} is null`),
     index('connections_workspace_idx').on(t.workspaceId),
+    index('connections_live_grant_key_idx').on(t.grantKey).where(sql`${t.disconnectedAt} is null`),
   ],
 );
 
-/** Append-only record of every grant, refresh, revocation and disconnect (the access register). */
+/**
+ * Append-only record of every grant, refresh, revocation and disconnect (the access register).
+ * A trigger (migration 0002) refuses UPDATE, DELETE and TRUNCATE on it.
+ */
 export const accessLog = pgTable(
   'access_log',
   {
@@ -98,7 +108,11 @@ export const oauthStates = pgTable(
   (t) => [index('oauth_states_expires_idx').on(t.expiresAt)],
 );
 
-/** A finished OAuth flow that found several accounts (Pages, organizations): the user picks one. */
+/**
+ * A finished OAuth flow that found several accounts (Pages, organizations): the user picks one.
+ * `grant_enc` (every offered account's tokens) is erased when the choice is made or expires;
+ * the row itself goes a day after expiry (sweepExpiredAuthorizations).
+ */
 export const pendingAccountSelections = pgTable('pending_account_selections', {
   id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
   userId: uuid('user_id').notNull(),
@@ -107,12 +121,12 @@ export const pendingAccountSelections = pgTable('pending_account_selections', {
   connectionId: uuid('connection_id'),
   /** Non-secret choices shown to the user (id, kind, name, handle). */
   accounts: jsonb('accounts').$type<{ platformAccountId: string; kind: string; displayName: string; handle?: string }[]>().notNull(),
-  /** Vault ciphertext of the grant's TokenSet and the per-account data. */
-  grantEnc: text('grant_enc').notNull(),
+  /** Vault ciphertext of the grant's TokenSet and the per-account data; null once used or expired. */
+  grantEnc: text('grant_enc'),
   expiresAt: at('expires_at').notNull(),
   usedAt: at('used_at'),
   createdAt: at('created_at').notNull(),
-});
+}, (t) => [index('pending_account_selections_expires_idx').on(t.expiresAt)]);
 
 /** Apps Perennial registered on per-instance platforms (a Mastodon server). */
 export const platformApps = pgTable(

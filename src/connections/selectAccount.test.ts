@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getProvider } from '../providers/registry.ts';
 import type { TokenSet } from '../providers/types.ts';
-import { signUpAndSignIn } from '../testing/testUsers.ts';
+import { eq } from 'drizzle-orm';
+import { createWorkspace, signUpAndSignIn } from '../testing/testUsers.ts';
 import { finishGrant } from './completeAuthorization.ts';
 import { dumpAllTables, openConnectionHarness, type ConnectionHarness } from './connectionTestHarness.ts';
 import { loadCredential } from './credentials.ts';
+import { SELECTION_TTL_MS } from './pendingSelections.ts';
 import { connections, pendingAccountSelections } from './schema.ts';
 
 /** A grant that reaches several accounts (Pages, organizations) parks a choice for the user. */
@@ -43,6 +45,25 @@ describe('picking one account of a multi-account grant', () => {
   const select = (body: Record<string, unknown>, headers = h.auth.headers) =>
     h.app.inject({ method: 'POST', url: `/api/workspaces/${h.workspaceId}/connections/select`, headers, payload: body });
 
+  const getSelection = (id: string, headers = h.auth.headers, workspaceId = h.workspaceId) =>
+    h.app.inject({ method: 'GET', url: `/api/workspaces/${workspaceId}/connections/selections/${id}`, headers });
+
+  it('lists the choices for the picker, without any token, to its own user only', async () => {
+    const res = await getSelection(selectionId);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().platform, 'x');
+    assert.deepEqual(res.json().accounts.map((a: { platformAccountId: string }) => a.platformAccountId), ['page-1', 'page-2']);
+    assert.equal(Date.parse(res.json().expiresAt), h.ctx.clock.nowMs() + SELECTION_TTL_MS);
+    assert.equal(res.body.includes('token'), false);
+    const other = await signUpAndSignIn(h.app);
+    assert.equal((await getSelection(selectionId, other.headers)).statusCode, 404);
+    const theirs = await createWorkspace(h.app, other, 'Theirs');
+    assert.equal((await getSelection(selectionId, other.headers, theirs)).statusCode, 404);
+    const mine = await createWorkspace(h.app, h.auth, 'Another of mine');
+    assert.equal((await getSelection(selectionId, h.auth.headers, mine)).statusCode, 404, 'bound to the workspace it was made for');
+    assert.equal((await getSelection('not-a-uuid')).statusCode, 404);
+  });
+
   it('keeps the parked tokens encrypted', async () => {
     const dump = await dumpAllTables(h.ctx);
     assert.equal(dump.includes('page-token-secret-0001'), false);
@@ -70,6 +91,36 @@ describe('picking one account of a multi-account grant', () => {
     assert.equal(again.statusCode, 404);
     const [row] = await h.ctx.db.select().from(pendingAccountSelections);
     assert.ok(row?.usedAt);
+    // The grant of every offered account (page-2's too) is gone with the choice.
+    assert.equal(row?.grantEnc, null);
+    const listed = await getSelection(selectionId);
+    assert.equal(listed.statusCode, 400);
+    assert.equal(listed.json().error.code, 'invalid_state');
+    assert.match(listed.json().error.message, /already used/);
+  });
+
+  it('an expired choice answers a clear error and keeps no tokens', async () => {
+    const now = h.ctx.clock.now();
+    const parked = await finishGrant(h.ctx, {
+      provider: getProvider('x'),
+      state: { workspaceId: h.workspaceId, connectionId: null, platform: 'x' },
+      userId: h.auth.userId,
+      exchanged: { tokens: userTokens(now), accounts: [{ platformAccountId: 'page-3', kind: 'page', displayName: 'Deli' }, { platformAccountId: 'page-4', kind: 'page', displayName: 'Bar' }] },
+      app: 'sandbox-x',
+      instanceUrl: null,
+    });
+    assert.equal(parked.result, 'select_account');
+    if (parked.result !== 'select_account') return;
+    h.ctx.clock.advance(SELECTION_TTL_MS);
+    const listed = await getSelection(parked.selectionId);
+    assert.equal(listed.json().error.code, 'invalid_state');
+    assert.match(listed.json().error.message, /expired/);
+    const picked = await select({ selectionId: parked.selectionId, platformAccountId: 'page-3' });
+    assert.equal(picked.statusCode, 400);
+    assert.equal(picked.json().error.code, 'invalid_state');
+    const [row] = await h.ctx.db.select().from(pendingAccountSelections).where(eq(pendingAccountSelections.id, parked.selectionId));
+    assert.equal(row?.grantEnc, null);
+    assert.equal(row?.usedAt, null);
   });
 
   it('rejects bodies with unknown fields', async () => {

@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { AppError } from '../http/errors.ts';
 import { onConnected } from '../lifecycle/onConnected.ts';
 import { onReconnected } from '../lifecycle/onReconnected.ts';
+import { getProvider } from '../providers/registry.ts';
 import type { AccountChoice, PlatformFacts, TokenSet } from '../providers/types.ts';
 import { recordAccess } from './accessLog.ts';
 import { getWorkspaceConnection, findLiveConnectionByAccount, type ConnectionRow } from './connectionsRepo.ts';
@@ -34,7 +35,7 @@ function tokenColumns(ctx: AppContext, id: string, facts: PlatformFacts, tokens:
     accessExpiresAt: tokens.accessExpiresAt,
     refreshExpiresAt: tokens.refreshToken ? (tokens.refreshExpiresAt ?? null) : null,
     dataAccessExpiresAt: tokens.dataAccessExpiresAt ?? null,
-    hardEndAt: facts.refresh.fixedRefreshEnd ? (tokens.refreshExpiresAt ?? null) : null,
+    hardEndAt: tokens.hardEndAt ?? (facts.refresh.fixedRefreshEnd ? (tokens.refreshExpiresAt ?? null) : null),
     issuedAt: tokens.issuedAt,
     scopes: tokens.scopes,
   };
@@ -65,12 +66,14 @@ export async function storeGrant(ctx: AppContext, tx: Database, input: GrantToSt
     existing = await findLiveConnectionByAccount(tx, input.workspaceId, platform, input.account.platformAccountId);
   }
 
+  const meta = { ...(existing?.meta ?? {}), ...(input.account.avatarUrl ? { avatarUrl: input.account.avatarUrl } : {}), ...input.meta, ...input.account.meta };
   const base = {
     displayName: input.account.displayName,
     handle: input.account.handle ?? null,
     kind: input.account.kind,
-    meta: { ...(existing?.meta ?? {}), ...(input.account.avatarUrl ? { avatarUrl: input.account.avatarUrl } : {}), ...input.meta, ...input.account.meta },
+    meta,
     appClientId: input.appClientId,
+    grantKey: getProvider(platform).grantKey?.({ appClientId: input.appClientId, platformAccountId: input.account.platformAccountId, meta }) ?? null,
     updatedAt: now,
   };
   const log = { workspaceId: input.workspaceId, actorUserId: input.userId, platform, app: input.appClientId, scopes: tokens.scopes, at: now };

@@ -118,6 +118,7 @@ export function providerContext(ctx: Pick<AppContext, 'config' | 'clock'>, platf
     hosts,
     redirectUri: redirectUriFor(ctx.config, platform),
     sandbox,
+    appTestingMode: key === 'GOOGLE' && ctx.config.googleOAuthTestingMode,
     instanceBase: (instanceUrl) => {
       const url = new URL(instanceUrl);
       return sandbox ? `${emulator}/${platform}/${url.hostname}` : url.origin;

@@ -71,6 +71,11 @@ export type TokenSet = {
   issuedAt: Date;
   /** Facebook/Threads data-access expiry (debug_token), where known. */
   dataAccessExpiresAt?: Date | null;
+  /**
+   * An end of the whole grant that no refresh can pass, known when it is granted (Google with
+   * the app in testing mode: consent + 7 days). Stored as connections.hard_end_at.
+   */
+  hardEndAt?: Date | null;
 };
 
 /** A platform account the user can connect (a Page, an organization, a board owner, the member). */
@@ -182,12 +187,20 @@ export type ProviderContext = {
   /** True when `hosts` point at the emulator (for display only: adapters must not branch on it). */
   sandbox?: boolean;
   /**
+   * The instance's app for this platform is in the platform's testing mode (Google: consent
+   * screen External + Testing, GOOGLE_OAUTH_TESTING_MODE), whose grants end early.
+   */
+  appTestingMode?: boolean;
+  /**
    * Per-instance platforms: maps a stored server URL (`credential.meta.instanceUrl`) to the base
    * URL to call (the server itself, or its emulator stand-in), so a context built without
    * `instanceUrl` still reaches the connection's server.
    */
   instanceBase?: (instanceUrl: string) => string;
 };
+
+/** What identifies whose authorization a connection holds (see Provider.grantKey). */
+export type GrantOwner = { appClientId: string | null; platformAccountId: string; meta: Record<string, unknown> };
 
 /** Per-instance app registration (Mastodon): the app this instance of Perennial uses there. */
 export type RegisteredApp = { clientId: string; clientSecret: string };
@@ -205,6 +218,14 @@ export interface Provider {
   /** Looks for a post we may already have published (by idempotency key or text and time). */
   findRecentPost?(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, since: Date): Promise<PublishResult | null>;
   revoke?(ctx: ProviderContext, credential: StoredCredential): Promise<void>;
+  /**
+   * The platform-side authorization `revoke` ends, when it can be wider than one connection (a
+   * Facebook user's grant to the app covers every Page token it gave, in every workspace).
+   * Connections with the same key share it: a disconnect revokes at the platform only when no
+   * other live connection has the key, and otherwise only erases its own tokens. Absent or
+   * null: revoking ends this connection's tokens and nothing else.
+   */
+  grantKey?(connection: GrantOwner): string | null;
   /** Per-instance platforms (Mastodon): registers our app on `ctx.hosts.instance` (POST /api/v1/apps). */
   registerApp?(ctx: ProviderContext, input: { appName: string; website: string; scopes: string[] }): Promise<RegisteredApp>;
   /** Password-style connect (Bluesky app passwords): no redirect, the session is created directly. */

@@ -107,3 +107,31 @@ describe('vault with stored connections', () => {
     assert.equal((await rotateVault(rotated)).reencrypted, 0, 'idempotent');
   });
 });
+
+describe('vault after a disconnect', () => {
+  let h: ConnectionHarness;
+  before(async () => {
+    h = await openConnectionHarness();
+  });
+  after(async () => h?.close());
+
+  it('a disconnected connection leaves no ciphertext anywhere, not even of the Pages it did not pick', async () => {
+    const parked = await connectThroughConsent(h, { platform: 'facebook' }, '10001');
+    assert.equal(parked.json().result, 'select_account', parked.body);
+    const picked = await h.app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${h.workspaceId}/connections/select`,
+      headers: h.auth.headers,
+      payload: { selectionId: parked.json().selectionId, platformAccountId: '20001' },
+    });
+    assert.equal(picked.statusCode, 200, picked.body);
+    const ciphertexts = (dump: string) => dump.match(/v1\.t1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g) ?? [];
+    // While connected, only the chosen Page's token is stored (Facebook has no PKCE verifier).
+    assert.equal(ciphertexts(await dumpAllTables(h.ctx)).length, 1);
+    const res = await h.app.inject({ method: 'DELETE', url: `/api/workspaces/${h.workspaceId}/connections/${picked.json().connection.id}`, headers: h.auth.headers });
+    assert.equal(res.statusCode, 200, res.body);
+    const dump = await dumpAllTables(h.ctx);
+    assert.ok(dump.includes(picked.json().connection.id), 'the connection row is kept');
+    assert.deepEqual(ciphertexts(dump), []);
+  });
+});

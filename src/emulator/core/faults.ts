@@ -4,9 +4,11 @@ import type { PlatformId } from '../../providers/types.ts';
 /**
  * Injected failures, matched per platform and endpoint (a suffix of the path after
  * `/<platform>`, e.g. `/2/oauth2/token`; absent: every endpoint of the platform).
- * - `server_error`: answers `status` (default 503) with a JSON error body
+ * - `server_error`: answers `status` (the platform's usual 5xx by default) with the platform's
+ *   own error body (core/platformFaults.ts)
  * - `html_error`: answers `status` (default 502) with an HTML error page
- * - `rate_limit`: 429 with `Retry-After: retryAfterS`
+ * - `rate_limit`: the platform's throttling answer (429, Graph: code 4/17/32 on a 400) with
+ *   `Retry-After: retryAfterS` (default 60) and the platform's rate-limit headers
  * - `slow`: waits `delayMs` (real time) before handling
  * - `drop_after_commit`: handles the request (tokens rotate, posts publish), then drops the
  *   connection before the response is written

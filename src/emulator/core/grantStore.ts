@@ -207,6 +207,26 @@ export class GrantStore {
     return { ok: true, value: { grant, access: next, refresh: null, rotated: false } };
   }
 
+  /**
+   * Doorkeeper's `reuse_access_token` (Mastodon): when the account already holds a live access
+   * token for this app with the same scopes, the grant just created is dropped and that token
+   * is answered again, so two authorizations share one token.
+   */
+  reuseAccessToken(issued: Issued): Issued {
+    const { grant } = issued;
+    const now = this.#clock.nowMs();
+    const scopes = (g: Grant) => [...g.scopes].sort().join(' ');
+    for (const t of this.#tokens.values()) {
+      const g = this.#grants.get(t.grantId);
+      if (!g || g.id === grant.id || g.revoked || t.kind !== 'access' || t.revokedAtMs !== null || (t.expiresAtMs !== null && t.expiresAtMs <= now)) continue;
+      if (g.platform !== grant.platform || g.clientId !== grant.clientId || g.accountId !== grant.accountId || scopes(g) !== scopes(grant)) continue;
+      this.#grants.delete(grant.id);
+      for (const [token, record] of this.#tokens) if (record.grantId === grant.id) this.#tokens.delete(token);
+      return { grant: g, access: t, refresh: null, rotated: false };
+    }
+    return issued;
+  }
+
   /** Revokes one token; revoking a refresh token (or with `wholeGrant`) ends the grant. */
   revokeToken(token: string, options: { wholeGrant?: boolean; reason?: RevokeReason } = {}): boolean {
     const found = this.find(token);
@@ -221,11 +241,11 @@ export class GrantStore {
     if (grant && !grant.revoked) grant.revoked = { reason, atMs: this.#clock.nowMs() };
   }
 
-  /** User actions: every grant of this account on this platform dies with `reason`. */
-  revokeAccount(platform: PlatformId, accountId: string, reason: RevokeReason): number {
+  /** User actions: every grant of this account on this platform (to one app, given `clientId`) dies with `reason`. */
+  revokeAccount(platform: PlatformId, accountId: string, reason: RevokeReason, options: { clientId?: string } = {}): number {
     let n = 0;
     for (const g of this.#grants.values()) {
-      if (g.platform === platform && g.accountId === accountId && !g.revoked) {
+      if (g.platform === platform && g.accountId === accountId && !g.revoked && (!options.clientId || g.clientId === options.clientId)) {
         this.revokeGrant(g.id, reason);
         n += 1;
       }

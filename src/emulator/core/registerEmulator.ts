@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ControllableClock, type Clock } from '../../clock.ts';
 import { PLATFORM_IDS, type PlatformId } from '../../providers/types.ts';
 import { registerAdminRoutes } from './adminRoutes.ts';
 import { ClientRegistry, detectClientAuth } from './clientRegistry.ts';
 import { ConsentPages } from './consentPages.ts';
 import { Faults, type Fault } from './faults.ts';
+import { platformFaultReply } from './platformFaults.ts';
 import { GrantStore } from './grantStore.ts';
 import { PublishedPosts } from './publishedPosts.ts';
 import { RequestLog } from './requestLog.ts';
@@ -31,7 +32,9 @@ export function emulatedPlatforms(): PlatformId[] {
   return [...modules.keys()];
 }
 
-function createCore(clock: Clock, ownsClock: boolean, prefix: string): EmulatorCore {
+const anyWebUrl = (url: string) => /^https?:\/\/[^/]/.test(url);
+
+function createCore(clock: Clock, ownsClock: boolean, prefix: string, allowCallback: (url: URL) => boolean): EmulatorCore {
   const policies = new Map<PlatformId, GrantPolicy>();
   const accounts = new Map<PlatformId, FakeAccount[]>();
   const restore = () => {
@@ -59,6 +62,15 @@ function createCore(clock: Clock, ownsClock: boolean, prefix: string): EmulatorC
     requests: new RequestLog(),
     posts: new PublishedPosts(),
     policy,
+    callbackAllowed: (url) => {
+      if (!anyWebUrl(url)) return false;
+      try {
+        return allowCallback(new URL(url));
+      } catch {
+        // Not a URL at all: refused like any other.
+        return false;
+      }
+    },
     setPolicy: (platform, patch) => policies.set(platform, { ...policy(platform), ...patch }),
     accounts: listAccounts,
     account: (platform, id) => listAccounts(platform).find((a) => a.id === id),
@@ -80,11 +92,26 @@ function createCore(clock: Clock, ownsClock: boolean, prefix: string): EmulatorC
 
 const pendingFaults = new WeakMap<object, Fault>();
 
+/** The path after the prefix, as segments: ['x', 'api', '2', 'oauth2', 'token']. */
+function segments(core: EmulatorCore, url: string): string[] {
+  return url.split('?')[0]!.slice(core.prefix.length).split('/').slice(1);
+}
+
+/**
+ * The admin API: `/_admin/...` and each module's `/<platform>/_admin/...` and `/<platform>/_meta/...`.
+ * The consent pages (`/_consent/...`) are the user's, not the admin's.
+ */
+export function isAdminPath(parts: string[]): boolean {
+  const [first = '', second = ''] = parts;
+  return (first.startsWith('_') && first !== '_consent') || second.startsWith('_');
+}
+
 /** Logs every request, applies injected faults, then hands over to the platform's routes. */
 function registerPipeline(app: FastifyInstance, core: EmulatorCore): void {
   app.addHook('preHandler', async (request, reply) => {
-    const [, platform = '', ...rest] = request.url.split('?')[0]!.slice(core.prefix.length).split('/');
-    if (platform.startsWith('_')) return;
+    const parts = segments(core, request.url);
+    const [platform = '', ...rest] = parts;
+    if (platform.startsWith('_') || isAdminPath(parts)) return;
     const path = `/${rest.join('/')}`;
     const auth = detectClientAuth(request);
     const bearer = /^bearer /i.test(request.headers.authorization ?? '') ? (request.headers.authorization ?? '').slice(7) : null;
@@ -103,17 +130,19 @@ function registerPipeline(app: FastifyInstance, core: EmulatorCore): void {
     if (!fault) return;
     switch (fault.kind) {
       case 'server_error':
-        return reply.status(fault.status ?? 503).send({ error: 'server_error', error_description: 'Injected failure' });
+      case 'rate_limit': {
+        const answer = platformFaultReply(platform, fault.kind, fault, { path, nowMs: core.clock.nowMs() });
+        return reply
+          .status(answer.status)
+          .headers(answer.headers)
+          .type(answer.contentType ?? 'application/json; charset=utf-8')
+          .send(JSON.stringify(answer.body));
+      }
       case 'html_error':
         return reply
           .status(fault.status ?? 502)
           .type('text/html')
           .send('<!doctype html><html><body><h1>502 Bad Gateway</h1><p>The server is temporarily unavailable.</p></body></html>');
-      case 'rate_limit':
-        return reply
-          .status(429)
-          .header('retry-after', String(fault.retryAfterS ?? 60))
-          .send({ error: 'rate_limited', message: 'Too Many Requests' });
       case 'slow':
         await new Promise((r) => setTimeout(r, fault.delayMs ?? 1_000));
         return;
@@ -134,7 +163,19 @@ function registerPipeline(app: FastifyInstance, core: EmulatorCore): void {
   });
 }
 
-export type EmulatorOptions = { clock: Clock; prefix?: string; ownsClock?: boolean };
+export type EmulatorOptions = {
+  clock: Clock;
+  prefix?: string;
+  ownsClock?: boolean;
+  /**
+   * Runs before every admin request (isAdminPath); it answers (401/403) to refuse. Mounted inside
+   * Perennial, only the instance owner may reset the emulator, inject faults or revoke grants.
+   * Absent: the admin API is open (the standalone emulator and tests, on loopback).
+   */
+  guardAdmin?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** Where callbacks (Meta deauthorize, TikTok webhooks) may be sent. Default: any http(s) URL. */
+  allowCallback?: (url: URL) => boolean;
+};
 
 /**
  * Mounts the emulator on `app` under `prefix` and returns its core (for in-process tests and the
@@ -142,9 +183,18 @@ export type EmulatorOptions = { clock: Clock; prefix?: string; ownsClock?: boole
  */
 export async function registerEmulator(app: FastifyInstance, options: EmulatorOptions): Promise<EmulatorCore> {
   const prefix = options.prefix ?? '';
-  const core = createCore(options.clock, options.ownsClock ?? false, prefix);
+  const core = createCore(options.clock, options.ownsClock ?? false, prefix, options.allowCallback ?? (() => true));
+  const guard = options.guardAdmin;
   await app.register(
     async (scoped) => {
+      if (guard) {
+        scoped.addHook('onRequest', async (request, reply) => {
+          if (!isAdminPath(segments(core, request.url))) return;
+          await guard(request, reply);
+          // The guard answered (refused): stop here.
+          if (reply.sent) return reply;
+        });
+      }
       await scoped.register(formbody);
       scoped.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
         const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;

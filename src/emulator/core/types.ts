@@ -73,6 +73,8 @@ export type EmulatorCore = {
   readonly faults: Faults;
   readonly requests: RequestLog;
   readonly posts: PublishedPosts;
+  /** Whether a callback URL (Meta deauthorize, TikTok webhook) may be configured (in-process: Perennial's own origin only). */
+  callbackAllowed(url: string): boolean;
   policy(platform: PlatformId): GrantPolicy;
   setPolicy(platform: PlatformId, patch: Partial<GrantPolicy>): void;
   accounts(platform: PlatformId): FakeAccount[];

@@ -4,7 +4,8 @@ import { DEFAULT_POLICY, type EmulatorCore, type EmulatorPlatformModule } from '
 /**
  * Mastodon servers (platforms.md §10). Every host alias is a server: `/mastodon/<host>/...`.
  * Apps are registered per server (POST /api/v1/apps); tokens never expire and there are no
- * refresh tokens; revoked tokens answer "The access token was revoked".
+ * refresh tokens; authorizing the same app again for the same account answers the same token
+ * (doorkeeper's reuse_access_token); revoked tokens answer "The access token was revoked".
  */
 const INVALID_GRANT = {
   error: 'invalid_grant',
@@ -114,7 +115,8 @@ export const emulatorModule: EmulatorPlatformModule = {
       }
       const result = core.grants.redeemCode('mastodon', body.code ?? '', { clientId: auth.client.clientId, redirectUri: body.redirect_uri, codeVerifier: body.code_verifier });
       if (!result.ok) return reply.status(400).send(INVALID_GRANT);
-      const { access, grant } = result.value;
+      // reuse_access_token is on: authorizing the app again for the same account returns the same token.
+      const { access, grant } = core.grants.reuseAccessToken(result.value);
       return { access_token: access.token, token_type: 'Bearer', scope: grant.scopes.join(' '), created_at: Math.floor(access.issuedAtMs / 1000) };
     });
 

@@ -185,7 +185,7 @@ export const emulatorModule: EmulatorPlatformModule = {
 
     app.post('/_admin/webhook', async (request, reply) => {
       const { url } = (request.body ?? {}) as { url?: string };
-      if (typeof url !== 'string' || !/^https?:\/\//.test(url)) return reply.status(400).send({ error: 'url must be an http(s) URL' });
+      if (typeof url !== 'string' || !core.callbackAllowed(url)) return reply.status(400).send({ error: 'url must be an http(s) URL (in the sandbox, on Perennial itself)' });
       moduleState(webhookUrls, core, () => ({ url: null as string | null })).url = url;
       return { url };
     });

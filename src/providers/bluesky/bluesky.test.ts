@@ -81,10 +81,14 @@ describe('Bluesky app-password adapter through the emulator', () => {
     assert.equal(same.statusCode, 200, same.body);
     assert.equal(same.json().result, 'reconnected');
     assert.equal(same.json().connection.id, connectionId);
+    const [before] = await h.ctx.db.select().from(connections);
     const other = await connect({ identifier: BOB.handle, password: BOB.password, connectionId });
     assert.equal(other.statusCode, 409);
     assert.equal(other.json().error.code, 'account_mismatch');
-    assert.equal((await h.ctx.db.select().from(connections)).length, 1);
+    // Nothing written: the row (tokens, version, account) is as it was; the failure is logged.
+    assert.deepEqual(await h.ctx.db.select().from(connections), [before]);
+    const log = await h.ctx.db.select().from(accessLog);
+    assert.deepEqual([log.at(-1)?.action, log.at(-1)?.detail], ['connect_failed', { reason: 'account_mismatch' }]);
   });
 
   it('publishes a post and finds it again', async () => {

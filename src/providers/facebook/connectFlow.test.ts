@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { callback, connectThroughConsent, dumpAllTables, openConnectionHarness, type ConnectionHarness } from '../../connections/connectionTestHarness.ts';
+import { accessLog, connections } from '../../connections/schema.ts';
 import { answerConsent } from '../../emulator/core/consentPages.ts';
 
 /**
@@ -57,12 +58,16 @@ describe('Facebook Pages: connect, reconnect and disconnect through the app', ()
     assert.equal(answer.connection.dataAccessExpiresAt, new Date(h.ctx.clock.nowMs() + 90 * DAY).toISOString());
   });
 
-  it('refuses a reconnect by another person (another Page)', async () => {
+  it('refuses a reconnect by another person (another Page), writing nothing', async () => {
+    const [before] = await h.ctx.db.select().from(connections);
     const started = await h.app.inject({ method: 'POST', url: `/api/workspaces/${h.workspaceId}/connections/${connection.id}/reconnect`, headers: h.auth.headers });
     const redirect = await answerConsent(new URL((started.json() as { authorizationUrl: string }).authorizationUrl), { accountId: '10002' });
     const res = await callback(h, redirect);
     assert.equal(res.statusCode, 409, res.body);
     assert.equal(res.json().error.code, 'account_mismatch');
+    assert.deepEqual(await h.ctx.db.select().from(connections), [before], 'the connection (tokens, version, Page) is as it was');
+    const log = await h.ctx.db.select().from(accessLog);
+    assert.deepEqual([log.at(-1)?.action, log.at(-1)?.detail], ['connect_failed', { reason: 'account_mismatch' }]);
   });
 
   it('keeps every token out of the database in clear', async () => {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { callGraph } from '../meta/callGraph.ts';
 import { TOKEN_SUBCODE_REASONS } from '../meta/graphErrors.ts';
 import { accountId, parseBearerToken, parseDebugToken, parseShape, type DebugTokenInfo } from '../meta/tokenResponses.ts';
-import { ProviderError, type PlatformFacts, type ProviderContext, type StoredCredential, type TokenSet, type VerifyResult } from '../types.ts';
+import { ProviderError, type GrantOwner, type PlatformFacts, type ProviderContext, type StoredCredential, type TokenSet, type VerifyResult } from '../types.ts';
 
 export function requireClient(ctx: ProviderContext, platform: string): { clientId: string; clientSecret: string } {
   if (!ctx.client) throw new ProviderError('app_misconfigured', 'client_missing', `${platform} has no app credentials configured`);
@@ -191,6 +191,16 @@ export async function extendFacebookToken(ctx: ProviderContext, facts: PlatformF
   }
   const extended = await exchangeForLongLived(ctx, facts, version, credential.accessToken);
   return { ...extended, scopes: credential.scopes };
+}
+
+/**
+ * DELETE /{user-id}/permissions removes the app from the user's account: every token the user's
+ * grant gave (each Page's, Facebook Pages and Instagram-through-Facebook alike, which share the
+ * Facebook app) dies with it. So the grant is the user's, for the app.
+ */
+export function facebookGrantKey(connection: GrantOwner): string | null {
+  const userId = connection.meta.userId;
+  return typeof userId === 'string' && userId && connection.appClientId ? `facebook-login:${connection.appClientId}:${userId}` : null;
 }
 
 /**

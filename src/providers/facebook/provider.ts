@@ -9,6 +9,7 @@ import {
   exchangeFacebookCode,
   extendFacebookToken,
   facebookAuthorizationUrl,
+  facebookGrantKey,
   listFacebookPages,
   pageTokenSet,
   revokeFacebookGrant,
@@ -51,6 +52,7 @@ export function createFacebookProvider(options: { graphVersion?: string; exchang
     publish: (ctx, credential, post, progress) => publishToPage(ctx, version, facts, credential, post, progress),
     findRecentPost: (ctx, credential, post, since) => findRecentPagePost(ctx, version, credential, post, since),
     revoke: (ctx, credential) => revokeFacebookGrant(ctx, version, credential),
+    grantKey: facebookGrantKey,
     classifyError: classifyGraphError,
   };
 }

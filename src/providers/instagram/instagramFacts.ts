@@ -35,5 +35,6 @@ export const instagramTokenRules: LongLivedTokenRules = {
   refreshGrant: 'ig_refresh_token',
   minAgeMs: 24 * HOUR_MS,
   minAgeErrorCodes: [100],
+  minAgeErrorMessage: /at least 24 hours old/i,
   defaultTtlMs: 60 * DAY_MS,
 };

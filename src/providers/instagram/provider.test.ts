@@ -4,7 +4,7 @@ import { answerConsent } from '../../emulator/core/consentPages.ts';
 import { memoryProgress, openSandboxForTests, type SandboxForTests } from '../../emulator/platforms/sandboxForTests.ts';
 import { connectThroughConsent, rejection, storedCredential } from '../meta/adapterTestSupport.ts';
 import type { PublishRequest } from '../types.ts';
-import { provider } from './provider.ts';
+import { createInstagramProvider, provider } from './provider.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -124,6 +124,16 @@ describe('Instagram (Instagram Login) adapter against the emulator', () => {
     // Our clock believes the token is old; the platform does not.
     const err = await rejection(provider.refresh(sb.ctx, { ...credential, issuedAt: new Date(sb.clock.nowMs() - 2 * DAY) }));
     assert.deepEqual([err.errorClass, err.reason, err.httpStatus, err.platformCode], ['transient', 'min_age_not_reached', 400, '100']);
+  });
+
+  it('another code 100 on a refresh is not "too young": it stays a bad request', async () => {
+    // A refresh the platform refuses for another reason with the same code (here: a grant_type it does not take).
+    const misconfigured = createInstagramProvider({ tokenRules: { refreshGrant: 'th_refresh_token' } });
+    const credential = await connected();
+    sb.clock.advance(25 * HOUR);
+    const err = await rejection(misconfigured.refresh(sb.ctx, credential));
+    assert.deepEqual([err.errorClass, err.reason, err.platformCode], ['bad_request', 'invalid_parameter', '100']);
+    assert.match(err.message, /grant_type must be ig_refresh_token/);
   });
 
   it('cannot refresh an expired token: 190 "Session has expired" means reconnect', async () => {

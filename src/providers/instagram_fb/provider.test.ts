@@ -56,8 +56,14 @@ describe('Instagram through Facebook Login, against the emulator', () => {
   it('verifies through debug_token and classifies role loss on the Page', async () => {
     const { tokens, accounts } = await connect('11001');
     const credential = storedCredential(tokens, accounts[0]!);
+    sb.clearRequests();
     const ok = await provider.verify(sb.ctx, credential);
     assert.deepEqual([ok.valid, ok.accessExpiresAt], [true, null]);
+    // debug_token of the Page token, with the app token (the app's id and secret), nothing else.
+    assert.deepEqual(
+      sb.requests().map((r) => [r.method, r.path, r.query, r.body, r.bearer]),
+      [['GET', '/graph/debug_token', { input_token: credential.accessToken, access_token: 'sandbox-instagram_fb|sandbox-secret-instagram_fb' }, null, null]],
+    );
     sb.emulator.core.grants.revokeAccount('instagram_fb', '11001', 'role_lost');
     assert.equal((await provider.verify(sb.ctx, credential)).reason, 'role_lost');
     const err = await rejection(provider.publish(sb.ctx, credential, post('x'), memoryProgress()));

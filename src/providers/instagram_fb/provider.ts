@@ -9,6 +9,7 @@ import {
   exchangeFacebookCode,
   extendFacebookToken,
   facebookAuthorizationUrl,
+  facebookGrantKey,
   listFacebookPages,
   pageTokenSet,
   revokeFacebookGrant,
@@ -65,6 +66,7 @@ export function createInstagramFbProvider(options: { graphVersion?: string; exch
     publish: (ctx, credential, post, progress) => publishInstagramMedia(ctx, facts, target(ctx, credential), post, progress),
     findRecentPost: (ctx, credential, post, since) => findRecentInstagramMedia(ctx, target(ctx, credential), post, since),
     revoke: (ctx, credential) => revokeFacebookGrant(ctx, version, credential),
+    grantKey: facebookGrantKey,
     classifyError: classifyGraphError,
   };
 }

@@ -73,10 +73,14 @@ describe('Mastodon adapter through the emulator', () => {
     const same = await connectThroughConsent(h, {}, ALICE, { reconnect: connectionId });
     assert.equal(same.statusCode, 200, same.body);
     assert.equal(same.json().connection.id, connectionId);
+    const [before] = await h.ctx.db.select().from(connections);
     const other = await connectThroughConsent(h, {}, BOB, { reconnect: connectionId });
     assert.equal(other.statusCode, 409);
     assert.equal(other.json().error.code, 'account_mismatch');
-    assert.equal((await h.ctx.db.select().from(connections)).length, 1);
+    // Nothing written: the row (tokens, version, account) is as it was; the failure is logged.
+    assert.deepEqual(await h.ctx.db.select().from(connections), [before]);
+    const log = await h.ctx.db.select().from(accessLog);
+    assert.deepEqual([log.at(-1)?.action, log.at(-1)?.detail], ['connect_failed', { reason: 'account_mismatch' }]);
   });
 
   it('publishes with an Idempotency-Key, so a retry does not post twice', async () => {

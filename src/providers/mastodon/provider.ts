@@ -130,5 +130,12 @@ export const provider: Provider = {
     await revokeOAuthToken(ctx, endpoint(ctx, '/oauth/revoke', credential), { token: credential.accessToken });
   },
 
+  /**
+   * Mastodon reuses access tokens (doorkeeper `reuse_access_token`): authorizing our app again
+   * for the same account returns the same token, so every connection of that account on that
+   * server through our app holds one token, and revoking it ends them all.
+   */
+  grantKey: (c) => (typeof c.meta.instanceUrl === 'string' && c.appClientId ? `mastodon:${new URL(c.meta.instanceUrl).host}:${c.appClientId}:${c.platformAccountId}` : null),
+
   classifyError: classifyMastodonError,
 };

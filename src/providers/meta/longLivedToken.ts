@@ -16,10 +16,13 @@ export type LongLivedTokenRules = {
   /** A younger token cannot be refreshed. */
   minAgeMs: number;
   /**
-   * Graph codes the platform answers a too-young refresh with. Undocumented (platforms.md
-   * [UNC]); the emulator's default is 400 OAuthException code 100.
+   * The platform's answer to a too-young refresh: Graph codes and a message pattern, both
+   * required. Undocumented (platforms.md [UNC]); the emulator's default is 400 OAuthException
+   * code 100 "The access token must be at least 24 hours old to be refreshed.". Any other
+   * error with the same code (100 is every "invalid parameter") keeps its own classification.
    */
   minAgeErrorCodes: readonly number[];
+  minAgeErrorMessage: RegExp;
   /** Used only when a response omits expires_in. */
   defaultTtlMs: number;
 };
@@ -72,7 +75,7 @@ export async function refreshLongLivedToken(ctx: ProviderContext, rules: LongLiv
       what: `${rules.platform} token refresh`,
       // Never for 190/102: a dead token is a dead token, whatever the configuration says.
       reclassify: (classification, error) =>
-        error?.code != null && error.code !== 190 && error.code !== 102 && rules.minAgeErrorCodes.includes(error.code)
+        error?.code != null && error.code !== 190 && error.code !== 102 && rules.minAgeErrorCodes.includes(error.code) && rules.minAgeErrorMessage.test(error.message)
           ? { ...classification, errorClass: 'transient', reason: 'min_age_not_reached' }
           : classification,
     },

@@ -66,7 +66,10 @@ describe('Threads adapter against the emulator', () => {
     assert.equal(sb.requests().length, 0);
     sb.clock.advance(DAY);
     const refreshed = await provider.refresh(sb.ctx, credential);
-    assert.deepEqual(sb.requests().map((r) => [r.method, r.path, r.query.grant_type]), [['GET', '/graph/refresh_access_token', 'th_refresh_token']]);
+    assert.deepEqual(
+      sb.requests().map((r) => [r.method, r.path, r.query, r.body, r.clientAuth]),
+      [['GET', '/graph/refresh_access_token', { grant_type: 'th_refresh_token', access_token: credential.accessToken }, null, 'none']],
+    );
     assert.equal(refreshed.accessExpiresAt?.getTime(), sb.clock.nowMs() + 60 * DAY);
 
     const tooYoung = await rejection(provider.refresh(sb.ctx, { ...credential, accessToken: refreshed.accessToken }));

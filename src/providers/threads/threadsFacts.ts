@@ -36,5 +36,6 @@ export const threadsTokenRules: LongLivedTokenRules = {
   refreshGrant: 'th_refresh_token',
   minAgeMs: 24 * HOUR_MS,
   minAgeErrorCodes: [100],
+  minAgeErrorMessage: /at least 24 hours old/i,
   defaultTtlMs: 60 * DAY_MS,
 };

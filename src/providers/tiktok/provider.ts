@@ -87,6 +87,12 @@ export const provider: Provider = {
     }
   },
 
+  /**
+   * Revoking a token removes the app from the user's TikTok account ([UNC]: platforms.md names
+   * the endpoint only), which would end any other connection of the same user to our app.
+   */
+  grantKey: (c) => (c.appClientId ? `tiktok:${c.appClientId}:${c.platformAccountId}` : null),
+
   publish: publishTikTokPost,
   findRecentPost: findRecentTikTokPost,
   classifyError: classifyTikTokError,

@@ -28,6 +28,7 @@ function classifyOAuthError(status: number, error: string): Classification {
     case 'server_error':
       return { errorClass: 'transient', reason: 'platform_unavailable', platformCode };
     default:
+      if (status === 429) return { errorClass: 'transient', reason: 'rate_limited', platformCode };
       if (status >= 500) return { errorClass: 'transient', reason: 'platform_unavailable', platformCode };
       return { errorClass: 'bad_request', reason: 'invalid_request', platformCode };
   }

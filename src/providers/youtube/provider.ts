@@ -10,7 +10,7 @@ import { classifyGoogleError } from './classifyGoogleError.ts';
 import { parseGoogleTokens } from './googleTokens.ts';
 import { findRecentYouTubeVideo, publishYouTubeVideo } from './publishYouTubeVideo.ts';
 import { googleClient, googleJson, youtubeGet } from './youtubeApi.ts';
-import { youtubeFacts, youtubePaths } from './youtubeFacts.ts';
+import { GOOGLE_TESTING_MODE_GRANT_TTL_MS, youtubeFacts, youtubePaths } from './youtubeFacts.ts';
 
 async function postToken(ctx: ProviderContext, params: Record<string, string | undefined>): Promise<Record<string, unknown>> {
   const response = await postForm(ctx.http, `${ctx.hosts.oauth2}${youtubePaths.token}`, params, { method: 'body', ...googleClient(ctx) });
@@ -38,16 +38,22 @@ async function listChannels(ctx: ProviderContext, accessToken: string): Promise<
   return channels;
 }
 
-/** tokeninfo: 400 invalid_token for a dead access token; `aud` must be our client. */
-async function verify(ctx: ProviderContext, credential: StoredCredential): Promise<VerifyResult> {
+/** tokeninfo of an access token, or null when Google says it is invalid (400 invalid_token). */
+async function tokenInfo(ctx: ProviderContext, accessToken: string): Promise<Record<string, unknown> | null> {
   const url = new URL(`${ctx.hosts.oauth2}${youtubePaths.tokeninfo}`);
-  url.searchParams.set('access_token', credential.accessToken);
+  url.searchParams.set('access_token', accessToken);
   const response = await ctx.http(url, { headers: { accept: 'application/json' } });
   if (response.status === 400) {
     await response.body?.cancel();
-    return { valid: false, reason: 'token_invalid' };
+    return null;
   }
-  const info = await googleJson(ctx, response);
+  return googleJson(ctx, response);
+}
+
+/** tokeninfo: 400 invalid_token for a dead access token; `aud` must be our client. */
+async function verify(ctx: ProviderContext, credential: StoredCredential): Promise<VerifyResult> {
+  const info = await tokenInfo(ctx, credential.accessToken);
+  if (!info) return { valid: false, reason: 'token_invalid' };
   if (info.aud !== googleClient(ctx).clientId) return { valid: false, reason: 'wrong_audience' };
   const expiresIn = Number(info.expires_in);
   return {
@@ -75,7 +81,17 @@ export const provider: Provider = {
   async exchangeCode(ctx, input) {
     const body = await postToken(ctx, { grant_type: 'authorization_code', code: input.code, redirect_uri: ctx.redirectUri, code_verifier: input.codeVerifier });
     const tokens = parseGoogleTokens(body, ctx.clock.now());
-    return { tokens, accounts: await listChannels(ctx, tokens.accessToken) };
+    if (ctx.appTestingMode && tokens.refreshToken) {
+      // Testing mode: the refresh token, and with it the grant, ends 7 days after this consent.
+      const end = new Date(tokens.issuedAt.getTime() + GOOGLE_TESTING_MODE_GRANT_TTL_MS);
+      tokens.refreshExpiresAt = end;
+      tokens.hardEndAt = end;
+    }
+    const channels = await listChannels(ctx, tokens.accessToken);
+    // The Google account behind the channels (tokeninfo `sub`): whose authorization a revoke ends.
+    const sub = (await tokenInfo(ctx, tokens.accessToken))?.sub;
+    const meta = typeof sub === 'string' && sub ? { googleUserId: sub } : {};
+    return { tokens, accounts: channels.map((c) => ({ ...c, meta: { ...c.meta, ...meta } })) };
   },
 
   async refresh(ctx, credential) {
@@ -84,6 +100,16 @@ export const provider: Provider = {
   },
 
   verify,
+
+  /**
+   * Revoking removes the app's access to the Google account ([UNC] whether other refresh tokens
+   * of the same account for our client survive: assumed not), so the grant is the account's.
+   */
+  grantKey: (c) => {
+    if (!c.appClientId) return null;
+    const user = typeof c.meta.googleUserId === 'string' && c.meta.googleUserId ? c.meta.googleUserId : `channel:${c.platformAccountId}`;
+    return `google:${c.appClientId}:${user}`;
+  },
 
   /** Revoking the refresh token ends the whole grant; an already dead token counts as revoked. */
   async revoke(ctx, credential) {

@@ -17,6 +17,9 @@ export const youtubePaths = {
   uploadVideo: '/upload/youtube/v3/videos', // api
 } as const;
 
+/** A Google app whose consent screen is External + Testing: refresh tokens (non-basic scopes) die this long after consent. */
+export const GOOGLE_TESTING_MODE_GRANT_TTL_MS = 7 * DAY_MS;
+
 export const YOUTUBE_UPLOAD_SCOPE = 'https://www.googleapis.com/auth/youtube.upload';
 export const YOUTUBE_READONLY_SCOPE = 'https://www.googleapis.com/auth/youtube.readonly';
 

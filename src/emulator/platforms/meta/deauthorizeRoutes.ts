@@ -18,7 +18,7 @@ export function registerDeauthorizeRoutes(app: EmulatorApp, core: EmulatorCore, 
 
   app.put('/_meta/deauthorize-callback', async (request, reply) => {
     const url = stringField(request.body, 'url') ?? null;
-    if (url !== null && !/^https?:\/\//.test(url)) return reply.status(400).send({ error: 'url must be an http(s) URL or null' });
+    if (url !== null && !core.callbackAllowed(url)) return reply.status(400).send({ error: 'url must be an http(s) URL (in the sandbox, on Perennial itself) or null' });
     callbackUrl = url;
     return { url: callbackUrl };
   });

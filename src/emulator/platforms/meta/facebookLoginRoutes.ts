@@ -171,15 +171,18 @@ export function registerFacebookLoginRoutes(app: EmulatorApp, core: EmulatorCore
     const [appId, appSecret] = token.split('|');
     const client = core.clients.get(platform, appId);
     let target = userId;
+    let app = client?.clientId;
     if (!(client && client.clientSecret === appSecret)) {
       const auth = authenticateGraph(core, platform, request, reply);
       if (!auth) return reply;
       if (userId !== 'me' && userId !== auth.grant.accountId) return graphError(reply, 403, { message: '(#200) Cannot revoke permissions of another user', code: 200 });
       target = auth.grant.accountId;
+      app = auth.grant.clientId;
     } else if (userId === 'me') {
       return graphError(reply, 400, { message: 'An active access token must be used to query information about the current user.', code: 2500 });
     }
-    core.grants.revokeAccount(platform, target, 'app_revoked');
+    // The app is removed from the user's account: every token of every grant the user gave this app dies.
+    core.grants.revokeAccount(platform, target, 'app_revoked', { clientId: app });
     return { success: true };
   });
 }
