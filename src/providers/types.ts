@@ -167,8 +167,11 @@ export type PlatformFacts = {
   limits: { textMax: number; mediaRequired: boolean; maxImages: number; maxVideoBytes?: number; maxImageBytes?: number };
 };
 
-/** An HTTP client with timeouts and size limits; adapters never call `fetch` directly. */
-export type HttpClient = (url: string | URL, init?: RequestInit & { timeoutMs?: number }) => Promise<Response>;
+/**
+ * An HTTP client with timeouts and size limits; adapters never call `fetch` directly.
+ * `stream`: the body comes back unbuffered (media downloads), bounded by `maxResponseBytes`.
+ */
+export type HttpClient = (url: string | URL, init?: RequestInit & { timeoutMs?: number; maxResponseBytes?: number; stream?: boolean }) => Promise<Response>;
 
 /** What an adapter gets for each call. */
 export type ProviderContext = {
