@@ -3,6 +3,7 @@
  * from. Adapters talk HTTP to base URLs they are given: the real platform, or the emulator in
  * the sandbox. They never know which.
  */
+import type { Readable } from 'node:stream';
 import type { Clock } from '../clock.ts';
 import type { PlatformCredentialKey } from '../config.ts';
 
@@ -107,13 +108,30 @@ export type VerifyResult = {
   scopes?: string[];
 };
 
+/**
+ * One image or video of a post. `url` is where a platform that pulls by URL fetches it (a signed
+ * link to an upload, a presigned S3 URL, or a user's remote URL; `bytes` 0 when unknown). An
+ * upload also carries `read`, its bytes straight from storage, for adapters that send the bytes
+ * themselves (src/media/fetchMedia.ts chooses between the two and applies the platform's limits).
+ */
+export type PublishMedia = {
+  kind: 'image' | 'video';
+  url: string;
+  mimeType: string;
+  bytes: number;
+  altText?: string;
+  /** The upload's id (absent for remote URLs). */
+  mediaId?: string;
+  read?: (range?: { start: number; end: number }) => Promise<Readable>;
+};
+
 /** A post as one platform will receive it (after per-platform overrides). */
 export type PublishRequest = {
   /** Our id for this target; adapters put it where the platform lets us find the post again. */
   idempotencyKey: string;
   text: string;
   link?: string;
-  media: { kind: 'image' | 'video'; url: string; mimeType: string; bytes: number; altText?: string }[];
+  media: PublishMedia[];
   options: Record<string, unknown>;
 };
 
