@@ -173,7 +173,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     try {
       const response = (await undiciFetch(url, {
         redirect: 'manual',
-        ...(rest as Parameters<typeof undiciFetch>[1]),
+        ...((await withPortableBody(rest)) as Parameters<typeof undiciFetch>[1]),
         signal: combined,
         dispatcher,
       })) as unknown as Response;
@@ -194,6 +194,18 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       return fail(err);
     }
   };
+}
+
+/**
+ * Node's global FormData is not the undici package's, which would send it as "[object FormData]":
+ * it is encoded here (multipart body and its boundary) with the platform's own Response.
+ */
+async function withPortableBody(init: RequestInit): Promise<RequestInit> {
+  if (!(init.body instanceof FormData)) return init;
+  const encoded = new Response(init.body);
+  const headers = new Headers(init.headers);
+  headers.set('content-type', encoded.headers.get('content-type')!);
+  return { ...init, headers, body: new Uint8Array(await encoded.arrayBuffer()) };
 }
 
 /** Errors while reading a streamed body become ProviderErrors, like errors before it. */
