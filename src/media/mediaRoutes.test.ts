@@ -136,6 +136,22 @@ describe('media uploads', () => {
     assert.equal(filesAfter, filesBefore, 'the stored file was removed with the failed insert');
   });
 
+  it('refuses a video at compose time for the platforms whose adapters take images only', async () => {
+    const video = (await upload('clip.mp4', MP4)).json();
+    for (const platform of ['linkedin', 'bluesky', 'pinterest'] as const) {
+      const connection = await t.connect(platform);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/workspaces/${t.workspaceId}/posts`,
+        headers: t.auth.headers,
+        payload: { content: { text: 'a clip', mediaIds: [video.id] }, connectionIds: [connection], scheduledAt: '2026-01-06T10:00' },
+      });
+      assert.equal(res.statusCode, 400, platform);
+      const codes = res.json().error.details.issues.map((i: { code: string }) => i.code);
+      assert.ok(codes.includes('media_type_not_supported') && codes.includes('too_many_videos'), `${platform}: ${codes.join(',')}`);
+    }
+  });
+
   it('checks uploads against each platform when a post uses them', async () => {
     const png = (await upload('a.png', PNG)).json();
     const jpeg = (await upload('b.jpg', JPEG)).json();
