@@ -103,6 +103,16 @@ const envSchema = z.object({
   GOOGLE_OAUTH_TESTING_MODE: bool.default(false),
   /** Largest file one upload may carry (images and videos), in megabytes. */
   MEDIA_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(100_000).default(1024),
+  /** S3-compatible storage for new uploads (on when S3_BUCKET is set); files already in DATA_DIR/media stay there. */
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ENDPOINT: url.optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Path-style addressing (`endpoint/bucket/key`), what most self-hosted servers need. Default: on when S3_ENDPOINT is set. */
+  S3_FORCE_PATH_STYLE: bool.optional(),
+  /** Objects are publicly readable under this base URL (CDN or public bucket): platforms get it instead of presigned URLs. */
+  S3_PUBLIC_URL: url.optional(),
   ...Object.fromEntries(
     PLATFORM_CREDENTIAL_KEYS.flatMap((p) => [
       [`${p}_CLIENT_ID`, z.string().min(1).optional()],
@@ -149,6 +159,16 @@ export type Config = Readonly<{
   googleOAuthTestingMode: boolean;
   /** Largest upload accepted, in bytes. */
   mediaMaxUploadBytes: number;
+  /** S3-compatible storage for new uploads; undefined: the DATA_DIR/media folder. */
+  s3: Readonly<{
+    bucket: string;
+    endpoint: string | undefined;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+    publicUrl: string | undefined;
+  }> | undefined;
   /** Real OAuth apps by platform; a platform without one runs against the emulator (sandbox). */
   platformCredentials: Readonly<Partial<Record<PlatformCredentialKey, PlatformCredentials>>>;
 }>;
@@ -183,6 +203,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
 
+  const s3Set = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_PUBLIC_URL', 'S3_FORCE_PATH_STYLE'].filter((k) => cleaned[k] !== undefined);
+  if (!e.S3_BUCKET && s3Set.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  S3_BUCKET: required when ${s3Set.join(', ')} is set`);
+  }
+  if (e.S3_BUCKET && (!e.S3_ACCESS_KEY_ID || !e.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError(`Invalid configuration:\n  ${e.S3_ACCESS_KEY_ID ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID'}: required when S3_BUCKET is set`);
+  }
+  const s3 = e.S3_BUCKET
+    ? Object.freeze({
+        bucket: e.S3_BUCKET,
+        endpoint: e.S3_ENDPOINT?.replace(/\/+$/, ''),
+        region: e.S3_REGION,
+        accessKeyId: e.S3_ACCESS_KEY_ID!,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY!,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE ?? Boolean(e.S3_ENDPOINT),
+        publicUrl: e.S3_PUBLIC_URL?.replace(/\/+$/, ''),
+      })
+    : undefined;
+
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return Object.freeze({
     env: e.NODE_ENV,
@@ -213,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     connectionReauthAfterMs: e.CONNECTION_REAUTH_AFTER_DAYS > 0 ? e.CONNECTION_REAUTH_AFTER_DAYS * 86_400_000 : null,
     googleOAuthTestingMode: e.GOOGLE_OAUTH_TESTING_MODE,
     mediaMaxUploadBytes: e.MEDIA_MAX_UPLOAD_MB * 1024 * 1024,
+    s3,
     platformCredentials: Object.freeze(platformCredentials),
   });
 }

@@ -35,3 +35,10 @@ export async function findMediaByNames(db: Database, workspaceId: string, names:
 export async function findMediaFile(db: Database, workspaceId: string, id: string): Promise<MediaFile | undefined> {
   return (await findMediaByIds(db, workspaceId, [id])).get(id);
 }
+
+/** Any workspace's upload by id: only for the signed public route, after its signature was checked. */
+export async function findMediaById(db: Database, id: string): Promise<MediaFile | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db.select().from(mediaFiles).where(eq(mediaFiles.id, id));
+  return row;
+}

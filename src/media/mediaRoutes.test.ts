@@ -5,10 +5,13 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createWorkspace, signUpAndSignIn } from '../testing/testUsers.ts';
 import { openPostsTestApp, type PostsTestApp } from '../posts/testing/postsTestApp.ts';
+import { mediaLinkFor, mediaLinkKey, signedMediaPath, MEDIA_LINK_TTL_MS } from './mediaLinks.ts';
+import { findMediaById } from './mediaRepo.ts';
 import { mediaRoot } from './mediaStore.ts';
 import { uploadMedia } from './uploadMedia.ts';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const MP4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypmp42'), Buffer.from([0, 0, 0, 0]), Buffer.from('mp42isom'), Buffer.alloc(5000, 7)]);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(64, 1)]);
 
 function multipart(fileName: string, bytes: Buffer, field = 'file') {
@@ -56,6 +59,57 @@ describe('media uploads', () => {
     assert.equal(anonymous.statusCode, 401);
   });
 
+  it('serves an upload to platforms through a signed, expiring link, without a session, with ranges', async () => {
+    const video = (await upload('clip.mp4', MP4)).json();
+    assert.equal(video.mimeType, 'video/mp4');
+    const row = (await findMediaById(t.ctx.db, video.id))!;
+    const link = new URL(await mediaLinkFor(t.ctx, row));
+    assert.equal(link.pathname, `/media/${video.id}`);
+    const path = `${link.pathname}${link.search}`;
+
+    const whole = await t.app.inject({ method: 'GET', url: path });
+    assert.equal(whole.statusCode, 200, whole.body);
+    assert.equal(whole.headers['content-type'], 'video/mp4');
+    assert.equal(whole.headers['accept-ranges'], 'bytes');
+    assert.deepEqual(whole.rawPayload, MP4);
+
+    const part = await t.app.inject({ method: 'GET', url: path, headers: { range: 'bytes=4-11' } });
+    assert.equal(part.statusCode, 206);
+    assert.equal(part.headers['content-range'], `bytes 4-11/${MP4.length}`);
+    assert.equal(part.rawPayload.toString(), 'ftypmp42');
+    const tail = await t.app.inject({ method: 'GET', url: path, headers: { range: 'bytes=-10' } });
+    assert.deepEqual(tail.rawPayload, MP4.subarray(MP4.length - 10));
+    const beyond = await t.app.inject({ method: 'GET', url: path, headers: { range: `bytes=${MP4.length}-` } });
+    assert.equal(beyond.statusCode, 416);
+    assert.equal(beyond.headers['content-range'], `bytes */${MP4.length}`);
+
+    // Bad links answer exactly like an unknown upload: no way to probe for ids.
+    const signature = link.searchParams.get('signature')!;
+    const expires = link.searchParams.get('expires')!;
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    const key = mediaLinkKey(t.ctx);
+    const unknownId = '00000000-0000-4000-8000-000000000000';
+    const bad = [
+      `/media/${video.id}`,
+      `/media/${video.id}?expires=${expires}&signature=${flipped}`,
+      `/media/${video.id}?expires=${Number(expires) + 60}&signature=${signature}`,
+      `/media/${video.id}?expires=${expires}&signature=${signature.slice(0, 20)}`,
+      signedMediaPath(key, unknownId, t.ctx.clock.nowMs() + 60_000),
+      signedMediaPath(Buffer.alloc(32, 1), video.id, t.ctx.clock.nowMs() + 60_000),
+    ];
+    const bodies = new Set<string>();
+    for (const url of bad) {
+      const res = await t.app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 404, url);
+      bodies.add(res.body);
+    }
+    assert.equal(bodies.size, 1, 'every refused link answers the same');
+
+    t.ctx.clock.advance(MEDIA_LINK_TTL_MS + 1000);
+    const expired = await t.app.inject({ method: 'GET', url: path });
+    assert.equal(expired.statusCode, 404, 'the link expired with the clock');
+  });
+
   it('refuses a file whose bytes are not an accepted image or video, whatever its name says', async () => {
     const res = await upload('fake.png', Buffer.from('#!/bin/sh\necho not an image\n'));
     assert.equal(res.statusCode, 415);
@@ -80,6 +134,22 @@ describe('media uploads', () => {
     await assert.rejects(uploadMedia(t.ctx, { workspaceId: t.workspaceId, userId: 'not-a-uuid', fileName: 'orphan.png', stream: Readable.from([PNG]) }));
     const filesAfter = fs.existsSync(workspaceDir) ? fs.readdirSync(workspaceDir).length : 0;
     assert.equal(filesAfter, filesBefore, 'the stored file was removed with the failed insert');
+  });
+
+  it('refuses a video at compose time for the platforms whose adapters take images only', async () => {
+    const video = (await upload('clip.mp4', MP4)).json();
+    for (const platform of ['linkedin', 'bluesky', 'pinterest'] as const) {
+      const connection = await t.connect(platform);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/workspaces/${t.workspaceId}/posts`,
+        headers: t.auth.headers,
+        payload: { content: { text: 'a clip', mediaIds: [video.id] }, connectionIds: [connection], scheduledAt: '2026-01-06T10:00' },
+      });
+      assert.equal(res.statusCode, 400, platform);
+      const codes = res.json().error.details.issues.map((i: { code: string }) => i.code);
+      assert.ok(codes.includes('media_type_not_supported') && codes.includes('too_many_videos'), `${platform}: ${codes.join(',')}`);
+    }
   });
 
   it('checks uploads against each platform when a post uses them', async () => {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import fastifyMultipart from '@fastify/multipart';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,8 +5,9 @@ import type { RouteModule } from '../http/app.ts';
 import { AppError, notFound } from '../http/errors.ts';
 import { postScopeOf } from '../posts/postsRoutes.ts';
 import { workspaceParams } from '../workspaces/workspaceRoutes.ts';
-import { findMediaFile, type MediaFile } from './mediaRepo.ts';
-import { mediaPath } from './mediaStore.ts';
+import { findMediaById, findMediaFile, type MediaFile } from './mediaRepo.ts';
+import { mediaLinkKey, verifyMediaSignature } from './mediaLinks.ts';
+import { sendMedia } from './serveMedia.ts';
 import { uploadMedia } from './uploadMedia.ts';
 
 const mediaViewSchema = z.object({
@@ -34,7 +34,8 @@ const toView = (m: MediaFile) => ({
 
 /**
  * Uploads: `multipart/form-data` with one `file` field (editor), served back by id to the
- * workspace's members only. Multipart parsing is registered for these routes alone.
+ * workspace's members; platforms fetch them through `/media/:id` with a signed, expiring link
+ * (mediaLinks.ts). Multipart parsing is registered for the upload routes alone.
  */
 export const mediaRoutes: RouteModule = async (root, ctx) => {
   await root.register(async (scoped) => {
@@ -82,15 +83,30 @@ export const mediaRoutes: RouteModule = async (root, ctx) => {
         const scope = await postScopeOf(ctx, request, request.params.workspaceId, 'viewer');
         const media = await findMediaFile(ctx.db, scope.workspaceId, request.params.mediaId);
         if (!media) throw notFound('upload');
-        const filePath = mediaPath(ctx.config.dataDir, media.storageKey);
-        if (!fs.existsSync(filePath)) throw notFound('upload');
-        return reply
-          .header('content-type', media.mimeType)
-          .header('content-length', String(media.sizeBytes))
-          .header('x-content-type-options', 'nosniff')
-          .header('cache-control', 'private, max-age=3600')
-          .send(fs.createReadStream(filePath));
+        return sendMedia(ctx.config, request, reply, media, 'private, max-age=3600');
       },
     );
   });
+
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    '/media/:mediaId',
+    {
+      schema: {
+        tags: ['media'],
+        summary: 'An upload for a platform to fetch, by a signed, expiring link (no session; Range supported)',
+        params: z.object({ mediaId: z.string() }),
+        querystring: z.object({ expires: z.string().optional(), signature: z.string().optional() }),
+      },
+    },
+    async (request, reply) => {
+      const { mediaId } = request.params;
+      // The signature is checked before the id is looked up: a bad or expired link and an
+      // unknown id answer the same 404, so links cannot be used to probe for uploads.
+      const valid = verifyMediaSignature(mediaLinkKey(ctx), mediaId, request.query.expires, request.query.signature, ctx.clock.nowMs());
+      const media = valid ? await findMediaById(ctx.db, mediaId) : undefined;
+      if (!media) throw notFound('upload');
+      return sendMedia(ctx.config, request, reply, media, 'public, max-age=300');
+    },
+  );
 };

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-/** Uploaded files, stored under DATA_DIR/media/<workspace>/<id>; served back to members only. */
+/** Uploaded files (DATA_DIR/media or S3); served to members, and to platforms through signed URLs. */
 export const mediaFiles = pgTable(
   'media_files',
   {
@@ -14,7 +14,9 @@ export const mediaFiles = pgTable(
     kind: text('kind').$type<'image' | 'video'>().notNull(),
     sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
     sha256: text('sha256').notNull(),
-    /** Where the bytes are, relative to the media root (local folder today; S3 key later). */
+    /** Which store holds the bytes: the DATA_DIR/media folder or S3-compatible storage (mediaStores.ts). */
+    storageBackend: text('storage_backend').$type<'local' | 's3'>().notNull().default('local'),
+    /** `<workspaceId>/<mediaId>`: the file under the media folder, or the object key in the bucket. */
     storageKey: text('storage_key').notNull(),
     uploadedBy: uuid('uploaded_by'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),

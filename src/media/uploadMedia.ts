@@ -5,12 +5,15 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../http/errors.ts';
 import { UPLOADABLE_TYPES } from '../posts/platformRules.ts';
 import { insertMediaFile, type MediaFile } from './mediaRepo.ts';
-import { commitStaged, discardStaged, removeStored, stageUpload, storageKeyFor } from './mediaStore.ts';
+import { discardStaged, stageUpload, storageKeyFor } from './mediaStore.ts';
+import { mediaStores } from './mediaStores.ts';
 
 /**
  * Stores one uploaded file for a workspace. The type is read from the bytes (file-type), never
  * from the name or the client's header; only images and videos some platform accepts get in.
- * Nothing is kept when the file is too large or of another type, or when its row cannot be written.
+ * The file is staged on local disk first (size limit, type sniff), then stored in the current
+ * store (folder or S3). Nothing is kept when the file is too large or of another type, or when
+ * its row cannot be written (the stored object is deleted again).
  */
 export async function uploadMedia(
   ctx: AppContext,
@@ -28,7 +31,8 @@ export async function uploadMedia(
     }
     const id = randomUUID();
     const storageKey = storageKeyFor(input.workspaceId, id);
-    await commitStaged(ctx.config.dataDir, staged.tempPath, storageKey);
+    const store = mediaStores(ctx.config).current;
+    await store.put(storageKey, { filePath: staged.tempPath }, { contentType: detected.mime, sizeBytes: staged.sizeBytes });
     try {
       return await insertMediaFile(ctx.db, {
         id,
@@ -38,13 +42,16 @@ export async function uploadMedia(
         kind: detected.mime.startsWith('video/') ? 'video' : 'image',
         sizeBytes: staged.sizeBytes,
         sha256: staged.sha256,
+        storageBackend: store.backend,
         storageKey,
         uploadedBy: input.userId,
         createdAt: ctx.clock.now(),
       });
     } catch (err) {
       // Bytes without a row would never be served nor cleaned up.
-      await removeStored(ctx.config.dataDir, storageKey);
+      await store.delete(storageKey).catch((cleanup: unknown) => {
+        ctx.log.error({ err: cleanup, storageKey, backend: store.backend }, 'could not delete the stored upload whose row failed');
+      });
       throw err;
     }
   } finally {

@@ -50,15 +50,16 @@ const instagram: PlatformRules = {
 
 const BASE_RULES: Readonly<Record<PlatformId, PlatformRules>> = {
   x: { textMax: 280, mediaRequired: false, maxImages: 4, maxVideos: 1, noMixedMedia: true, maxImageBytes: 5 * MB, maxVideoBytes: 512 * MB, imageTypes: COMMON_IMAGES, videoTypes: MP4_MOV },
-  bluesky: { textMax: 300, mediaRequired: false, maxImages: 4, maxVideos: 1, noMixedMedia: true, maxImageBytes: 1_000_000, maxVideoBytes: 100 * MB, imageTypes: COMMON_IMAGES, videoTypes: ['video/mp4'] },
+  // Bluesky, LinkedIn and Pinterest: their adapters send images only (no video upload built yet), so videos are refused when the post is written.
+  bluesky: { textMax: 300, mediaRequired: false, maxImages: 4, maxVideos: 0, noMixedMedia: true, maxImageBytes: 1_000_000, maxVideoBytes: 0, imageTypes: COMMON_IMAGES, videoTypes: [] },
   threads: { textMax: 500, mediaRequired: false, maxImages: 20, maxVideos: 1, noMixedMedia: false, maxImageBytes: 8 * MB, maxVideoBytes: 1 * GB, imageTypes: JPEG_PNG, videoTypes: MP4_MOV },
-  linkedin: { textMax: 3000, mediaRequired: false, maxImages: 20, maxVideos: 1, noMixedMedia: true, maxImageBytes: 36_152_320, maxVideoBytes: 5 * GB, imageTypes: ['image/jpeg', 'image/png', 'image/gif'], videoTypes: ['video/mp4'] },
+  linkedin: { textMax: 3000, mediaRequired: false, maxImages: 20, maxVideos: 0, noMixedMedia: true, maxImageBytes: 36_152_320, maxVideoBytes: 0, imageTypes: ['image/jpeg', 'image/png', 'image/gif'], videoTypes: [] },
   facebook: { textMax: 63206, mediaRequired: false, maxImages: 10, maxVideos: 1, noMixedMedia: true, maxImageBytes: 10 * MB, maxVideoBytes: 10 * GB, imageTypes: COMMON_IMAGES, videoTypes: MP4_MOV },
   instagram,
   instagram_fb: instagram,
   tiktok: { textMax: 2200, mediaRequired: true, maxImages: 35, maxVideos: 1, noMixedMedia: true, maxImageBytes: 20 * MB, maxVideoBytes: 4 * GB, imageTypes: ['image/jpeg', 'image/webp'], videoTypes: ['video/mp4', 'video/quicktime', 'video/webm'] },
   youtube: { textMax: 5000, mediaRequired: true, videoRequired: true, maxImages: 0, maxVideos: 1, noMixedMedia: true, maxImageBytes: 0, maxVideoBytes: 256 * GB, imageTypes: [], videoTypes: ['video/mp4', 'video/quicktime', 'video/webm'], titleMax: 100, titleRequired: true },
-  pinterest: { textMax: 500, mediaRequired: true, maxImages: 1, maxVideos: 1, noMixedMedia: true, maxImageBytes: 20 * MB, maxVideoBytes: 2 * GB, imageTypes: ['image/jpeg', 'image/png', 'image/webp'], videoTypes: MP4_MOV, titleMax: 100 },
+  pinterest: { textMax: 500, mediaRequired: true, maxImages: 1, maxVideos: 0, noMixedMedia: true, maxImageBytes: 20 * MB, maxVideoBytes: 0, imageTypes: ['image/jpeg', 'image/png', 'image/webp'], videoTypes: [], titleMax: 100 },
   mastodon: { textMax: 500, mediaRequired: false, maxImages: 4, maxVideos: 1, noMixedMedia: true, maxImageBytes: 16 * MB, maxVideoBytes: 99 * MB, imageTypes: COMMON_IMAGES, videoTypes: ['video/mp4', 'video/webm', 'video/quicktime'] },
 };
 

@@ -93,7 +93,7 @@ export type ProviderContextOptions = {
 
 /**
  * Resolves where an adapter talks to (the real hosts, or `<emulator>/<platform>/<alias>`), with
- * which app, through an HttpClient that refuses private addresses except the emulator's.
+ * which app, through an HttpClient that refuses private addresses (except the emulator's, when sandboxed).
  */
 export function providerContext(ctx: Pick<AppContext, 'config' | 'clock'>, platform: PlatformId, options: ProviderContextOptions = {}): ProviderContext {
   const provider = getProvider(platform);
@@ -113,7 +113,9 @@ export function providerContext(ctx: Pick<AppContext, 'config' | 'clock'>, platf
   else if (key) client = ctx.config.platformCredentials[key] ?? null;
   return {
     clock: ctx.clock,
-    http: createHttpClient({ trustedOrigins: [new URL(emulator).origin], timeoutMs: options.timeoutMs }),
+    // The emulator (often on our own origin) is trusted only for a sandboxed platform: a real one
+    // goes through the address guard with nothing exempt.
+    http: createHttpClient({ trustedOrigins: sandbox ? [new URL(emulator).origin] : [], timeoutMs: options.timeoutMs }),
     client,
     hosts,
     redirectUri: redirectUriFor(ctx.config, platform),

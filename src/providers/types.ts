@@ -3,6 +3,7 @@
  * from. Adapters talk HTTP to base URLs they are given: the real platform, or the emulator in
  * the sandbox. They never know which.
  */
+import type { Readable } from 'node:stream';
 import type { Clock } from '../clock.ts';
 import type { PlatformCredentialKey } from '../config.ts';
 
@@ -112,13 +113,30 @@ export type VerifyResult = {
   scopes?: string[];
 };
 
+/**
+ * One image or video of a post. `url` is where a platform that pulls by URL fetches it (a signed
+ * link to an upload, a presigned S3 URL, or a user's remote URL; `bytes` 0 when unknown). An
+ * upload also carries `read`, its bytes straight from storage, for adapters that send the bytes
+ * themselves (src/media/fetchMedia.ts chooses between the two and applies the platform's limits).
+ */
+export type PublishMedia = {
+  kind: 'image' | 'video';
+  url: string;
+  mimeType: string;
+  bytes: number;
+  altText?: string;
+  /** The upload's id (absent for remote URLs). */
+  mediaId?: string;
+  read?: (range?: { start: number; end: number }) => Promise<Readable>;
+};
+
 /** A post as one platform will receive it (after per-platform overrides). */
 export type PublishRequest = {
   /** Our id for this target; adapters put it where the platform lets us find the post again. */
   idempotencyKey: string;
   text: string;
   link?: string;
-  media: { kind: 'image' | 'video'; url: string; mimeType: string; bytes: number; altText?: string }[];
+  media: PublishMedia[];
   options: Record<string, unknown>;
 };
 
@@ -172,8 +190,11 @@ export type PlatformFacts = {
   limits: { textMax: number; mediaRequired: boolean; maxImages: number; maxVideoBytes?: number; maxImageBytes?: number };
 };
 
-/** An HTTP client with timeouts and size limits; adapters never call `fetch` directly. */
-export type HttpClient = (url: string | URL, init?: RequestInit & { timeoutMs?: number }) => Promise<Response>;
+/**
+ * An HTTP client with timeouts and size limits; adapters never call `fetch` directly.
+ * `stream`: the body comes back unbuffered (media downloads), bounded by `maxResponseBytes`.
+ */
+export type HttpClient = (url: string | URL, init?: RequestInit & { timeoutMs?: number; maxResponseBytes?: number; stream?: boolean }) => Promise<Response>;
 
 /** What an adapter gets for each call. */
 export type ProviderContext = {

@@ -65,7 +65,7 @@ function campaignContent(day: number) {
   return {
     text: `Day ${day + 1} of our spring campaign`,
     mediaIds: [],
-    mediaUrls: [`https://cdn.example.test/spring/day-${day + 1}.jpg`],
+    mediaUrls: [`${h.emulator.url}/_samples/spring/day-${day + 1}.jpg`], // a URL that answers: Instagram fetches it
     // X and LinkedIn go out as text; Instagram needs the picture.
     overrides: { x: { mediaIds: [] }, linkedin: { mediaIds: [] } },
   };

@@ -90,7 +90,7 @@ describe('crashes at random points of publishing', () => {
           targets: [account],
           at: h.ctx.clock.now(),
           now: h.ctx.clock.now(),
-          content: { text, mediaIds: [], mediaUrls: ['https://cdn.example.test/crash.jpg'], overrides: { x: { mediaIds: [] } } },
+          content: { text, mediaIds: [], mediaUrls: [`${h.emulator.url}/_samples/crash.jpg`], overrides: { x: { mediaIds: [] } } },
         });
         ids.push(id!);
         texts.set(id!, text);

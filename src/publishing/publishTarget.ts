@@ -88,7 +88,7 @@ export async function publishTarget(ctx: AppContext, claimed: ClaimedTarget, opt
   try {
     const provider = deps.provider(platform);
     const pctx = deps.providerContext(ctx, platform);
-    const request = await buildPublishRequest(ctx.db, {
+    const request = await buildPublishRequest(ctx, {
       targetId: target.id,
       workspaceId: target.workspaceId,
       platform,

@@ -120,7 +120,7 @@ before(async () => {
       recurrence: { frequency: 'daily', times: ['12:00'], startDate: '2026-01-06', count: DAYS },
       content: {
         text: 'Our daily post',
-        mediaUrls: ['https://cdn.example.test/daily.jpg'],
+        mediaUrls: [`${s.emulatorUrl}/_samples/daily.jpg`], // a URL that answers: platforms fetch it
         overrides: Object.fromEntries(TEXT_ONLY.map((p) => [p, { mediaIds: [] }])),
       },
       connectionIds: campaignTargets.map((c) => c.id),

@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ControllableClock, type Clock } from '../../clock.ts';
 import { PLATFORM_IDS, type PlatformId } from '../../providers/types.ts';
+import { registerSampleMedia } from '../platforms/sampleMedia.ts';
 import { registerAdminRoutes } from './adminRoutes.ts';
 import { ClientRegistry, detectClientAuth } from './clientRegistry.ts';
 import { ConsentPages } from './consentPages.ts';
@@ -202,6 +203,7 @@ export async function registerEmulator(app: FastifyInstance, options: EmulatorOp
       });
       registerPipeline(scoped, core);
       registerAdminRoutes(scoped, core);
+      registerSampleMedia(scoped);
       core.consent.routes(scoped);
       for (const [id, m] of modules) {
         await scoped.register(async (platformApp) => m.routes(platformApp, core), { prefix: `/${id}` });

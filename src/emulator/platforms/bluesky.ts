@@ -1,3 +1,4 @@
+import { embeddedImages, registerBlueskyBlobs } from './blueskyBlobs.ts';
 import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_POLICY, type EmulatorCore, type EmulatorPlatformModule } from '../core/types.ts';
@@ -134,18 +135,22 @@ export const emulatorModule: EmulatorPlatformModule = {
       return { did: grant.accountId, handle: account?.username ?? '', active: true };
     });
 
+    registerBlueskyBlobs(app, core, (request, reply) => requireAccess(core, request, reply), xrpcError);
+
     app.post('/:host/xrpc/com.atproto.repo.createRecord', async (request, reply) => {
       const grant = requireAccess(core, request, reply);
       if (!grant) return reply;
-      const body = (request.body ?? {}) as { repo?: unknown; collection?: unknown; record?: { text?: unknown; createdAt?: unknown } };
+      const body = (request.body ?? {}) as { repo?: unknown; collection?: unknown; record?: { text?: unknown; createdAt?: unknown; embed?: unknown } };
       if (body.repo !== grant.accountId) return xrpcError(reply, 400, 'InvalidRequest', 'Input/repo must be the authenticated account');
       const text = body.record?.text;
       if (body.collection !== 'app.bsky.feed.post' || typeof text !== 'string' || [...text].length > 300) {
         return xrpcError(reply, 400, 'InvalidRequest', 'Invalid app.bsky.feed.post record');
       }
+      const media = embeddedImages(core, grant.accountId, body.record?.embed);
+      if (typeof media === 'string') return xrpcError(reply, 400, 'InvalidRequest', media);
       const rkey = (core.clock.nowMs() * 1000 + core.posts.list().length).toString(32);
       const uri = `at://${grant.accountId}/app.bsky.feed.post/${rkey}`;
-      core.posts.add({ id: uri, platform: 'bluesky', accountId: grant.accountId, text, media: [], extra: { createdAt: body.record?.createdAt } }, core.clock.nowMs());
+      core.posts.add({ id: uri, platform: 'bluesky', accountId: grant.accountId, text, media, extra: { createdAt: body.record?.createdAt } }, core.clock.nowMs());
       return { uri, cid: `bafyrei${rkey}` };
     });
 

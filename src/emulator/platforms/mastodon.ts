@@ -1,3 +1,4 @@
+import { attachMastodonMedia, registerMastodonMedia } from './mastodonMedia.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_POLICY, type EmulatorCore, type EmulatorPlatformModule } from '../core/types.ts';
 
@@ -139,20 +140,25 @@ export const emulatorModule: EmulatorPlatformModule = {
       return accountJson(core, (request.params as { instance: string }).instance, grant.accountId);
     });
 
+    registerMastodonMedia(app, core, (request, reply) => bearer(core, request, reply));
+
     app.post('/:instance/api/v1/statuses', async (request, reply) => {
       const grant = bearer(core, request, reply);
       if (!grant) return reply;
       const { instance } = request.params as { instance: string };
       const key = request.headers['idempotency-key'];
       const previous = typeof key === 'string' ? core.posts.list({ platform: 'mastodon', accountId: grant.accountId }).find((p) => p.extra.idempotencyKey === key) : undefined;
-      const body = (request.body ?? {}) as { status?: unknown; visibility?: unknown };
-      if (!previous && (typeof body.status !== 'string' || body.status.trim() === '' || [...body.status].length > 500)) {
+      const body = (request.body ?? {}) as { status?: unknown; visibility?: unknown; media_ids?: unknown };
+      const media = previous ? previous.media : attachMastodonMedia(core, grant.accountId, body.media_ids);
+      if (typeof media === 'string') return reply.status(422).send({ error: media });
+      const blankOk = media.length > 0 && body.status === '';
+      if (!previous && (typeof body.status !== 'string' || (body.status.trim() === '' && !blankOk) || [...body.status].length > 500)) {
         return reply.status(422).send({ error: "Validation failed: Text can't be blank or is too long (maximum is 500 characters)" });
       }
       const post =
         previous ??
         core.posts.add(
-          { id: String(110_000_000_000_000_000n + BigInt(core.posts.list().length + 1)), platform: 'mastodon', accountId: grant.accountId, text: String(body.status), media: [], extra: { idempotencyKey: key, visibility: body.visibility ?? 'public', instance } },
+          { id: String(110_000_000_000_000_000n + BigInt(core.posts.list().length + 1)), platform: 'mastodon', accountId: grant.accountId, text: String(body.status), media, extra: { idempotencyKey: key, visibility: body.visibility ?? 'public', instance } },
           core.clock.nowMs(),
         );
       const username = core.account('mastodon', grant.accountId)?.username ?? grant.accountId;

@@ -1,3 +1,4 @@
+import { pullMedia } from './pullMedia.ts';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Grant, Issued } from '../core/grantStore.ts';
@@ -151,6 +152,10 @@ export const emulatorModule: EmulatorPlatformModule = {
         media = (source.items as { url?: unknown }[]).map((i) => String(i.url ?? ''));
         if (media.some((u) => !/^https?:\/\//.test(u))) return reply.status(400).send(invalid('every media_source item needs a url'));
       } else return reply.status(400).send(invalid('media_source must be image_url with a url, or multiple_image_urls with 2 to 5 items'));
+      // Pinterest fetches the images when the pin is created; one it cannot fetch fails the call.
+      const pulls = await Promise.all(media.map((url) => pullMedia(url, 'image', { types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] })));
+      const failed = pulls.find((p) => !p.ok);
+      if (failed && !failed.ok) return reply.status(400).send(invalid(`Sorry, we could not fetch the image: ${failed.error}`));
       const description = body.description ?? '';
       if (typeof description !== 'string' || description.length > DESCRIPTION_MAX) return reply.status(400).send(invalid(`description is limited to ${DESCRIPTION_MAX} characters`));
       if (body.title !== undefined && (typeof body.title !== 'string' || body.title.length > TITLE_MAX)) return reply.status(400).send(invalid(`title is limited to ${TITLE_MAX} characters`));
@@ -164,7 +169,7 @@ export const emulatorModule: EmulatorPlatformModule = {
       state.writes.push({ accountId: grant.accountId, atMs: now });
       const id = String(1_150_000_000_000_000 + core.posts.list({ platform: 'pinterest' }).length + 1);
       const extra = { board_id: body.board_id, title: body.title ?? null, link: body.link ?? null, note: typeof body.note === 'string' ? body.note : null, alt_text: body.alt_text ?? null };
-      const pin = core.posts.add({ id, platform: 'pinterest', accountId: grant.accountId, text: description, media, extra }, now);
+      const pin = core.posts.add({ id, platform: 'pinterest', accountId: grant.accountId, text: description, media: pulls.flatMap((p) => (p.ok ? [p.media] : [])), extra }, now);
       return reply.status(201).send({ id: pin.id, created_at: new Date(now).toISOString().slice(0, 19), description, ...extra, media: { media_type: media.length > 1 ? 'multiple_images' : 'image' } });
     });
 

@@ -70,7 +70,7 @@ describe('TikTok publishing endpoints', () => {
     const noScope = tokenFor('tiktok', '-000AbCdEfGhAlice', ['user.info.basic']);
     assert.equal(((await call('POST', '/tiktok/api/v2/post/publish/video/init/', noScope, {})).body.error as { code: string }).code, 'scope_not_authorized');
     const token = tokenFor('tiktok', '-000AbCdEfGhAlice', ['video.publish']);
-    const init = (info: Record<string, unknown>, source: Record<string, unknown> = { source: 'PULL_FROM_URL', video_url: 'https://cdn.example/v.mp4' }) =>
+    const init = (info: Record<string, unknown>, source: Record<string, unknown> = { source: 'PULL_FROM_URL', video_url: `${emu.url}/_samples/v.mp4` }) =>
       call('POST', '/tiktok/api/v2/post/publish/video/init/', token, { post_info: info, source_info: source });
     assert.equal(((await init({ title: 'x', privacy_level: 'EVERYONE' })).body.error as { code: string }).code, 'privacy_level_option_mismatch');
     assert.equal((await init({ title: 'x'.repeat(2201), privacy_level: 'SELF_ONLY' })).status, 400);
@@ -81,6 +81,12 @@ describe('TikTok publishing endpoints', () => {
     // A private post completes without a public id.
     assert.deepEqual(status.body.data, { status: 'PUBLISH_COMPLETE', publicaly_available_post_id: [] });
     assert.equal((await call('POST', '/tiktok/api/v2/post/publish/status/fetch/', token, { publish_id: 'nope' })).status, 400);
+    // TikTok really downloads the file: a URL that answers 404, or serves an image, fails the job.
+    for (const video_url of [`${emu.url}/_samples/gone.txt`, `${emu.url}/_samples/still.png`]) {
+      const job = await init({ title: 'x', privacy_level: 'SELF_ONLY' }, { source: 'PULL_FROM_URL', video_url });
+      const failed = await call('POST', '/tiktok/api/v2/post/publish/status/fetch/', token, { publish_id: (job.body.data as { publish_id: string }).publish_id });
+      assert.deepEqual(failed.body.data, { status: 'FAILED', fail_reason: 'video_pull_failed' }, video_url);
+    }
   });
 
   it('rejects bad admin input', async () => {
@@ -123,11 +129,15 @@ describe('Pinterest pins endpoint', () => {
     assert.deepEqual((await call('POST', '/pinterest/api/v5/pins', 'nope', {})).body, { code: 2, message: 'Authentication failed.', status: 'failure' });
     assert.equal((await call('POST', '/pinterest/api/v5/pins', tokenFor('pinterest', '1150000000000000001', ['pins:read']), {})).body.code, 29);
     const token = tokenFor('pinterest', '1150000000000000001', ['pins:write']);
-    const pin = (extra: Record<string, unknown>) => call('POST', '/pinterest/api/v5/pins', token, { board_id: '1150000000000100001', media_source: { source_type: 'image_url', url: 'https://cdn.example/a.png' }, ...extra });
+    const pin = (extra: Record<string, unknown>) => call('POST', '/pinterest/api/v5/pins', token, { board_id: '1150000000000100001', media_source: { source_type: 'image_url', url: `${emu.url}/_samples/a.png` }, ...extra });
     assert.equal((await pin({ board_id: 'other' })).status, 404);
     assert.equal((await pin({ description: 'x'.repeat(501) })).status, 400);
     assert.equal((await pin({ link: 'javascript:alert(1)' })).status, 400);
-    assert.equal((await pin({ media_source: { source_type: 'multiple_image_urls', items: [{ url: 'https://cdn.example/a.png' }] } })).status, 400);
-    assert.equal((await pin({})).status, 201);
+    assert.equal((await pin({ media_source: { source_type: 'multiple_image_urls', items: [{ url: `${emu.url}/_samples/a.png` }] } })).status, 400);
+    assert.equal((await pin({ media_source: { source_type: 'image_url', url: `${emu.url}/_samples/gone.txt` } })).status, 400, 'an image Pinterest cannot fetch');
+    const created = await pin({});
+    assert.equal(created.status, 201);
+    const stored = emu.core.posts.list({ platform: 'pinterest' }).at(-1)!;
+    assert.deepEqual((stored.media[0] as { contentType: string }).contentType, 'image/png', 'the pin shows the image it fetched');
   });
 });

@@ -4,6 +4,7 @@ import { ControllableClock } from '../../clock.ts';
 import { createHttpClient } from '../../providers/httpClient.ts';
 import { sandboxClient } from '../../providers/registry.ts';
 import type { PlatformId, Provider, ProviderContext, PublishProgress } from '../../providers/types.ts';
+import { sampleFor } from './sampleMedia.ts';
 import { startEmulator, type RunningEmulator } from '../core/registerEmulator.ts';
 import type { LoggedRequest } from '../core/requestLog.ts';
 
@@ -29,10 +30,12 @@ export async function openSandboxForTests(provider: Provider, options: { startMs
   const platform: PlatformId = provider.facts.id;
   const clock = new ControllableClock({ startMs: options.startMs ?? Date.UTC(2026, 0, 5, 9, 0, 0) });
   const emulator = await startEmulator({ clock });
+  // Real (tiny) files by extension, as the emulated platforms sniff what they fetch; `missing.*` is a 404.
   const media = http.createServer((req, res) => {
-    const isVideo = (req.url ?? '').endsWith('.mp4');
-    res.writeHead(200, { 'content-type': isVideo ? 'video/mp4' : 'image/png' });
-    res.end(Buffer.from(isVideo ? 'fake-mp4-bytes-for-tests' : 'fake-png-bytes-for-tests'));
+    const sample = sampleFor(req.url ?? '');
+    if (!sample || (req.url ?? '').includes('missing')) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': sample.type });
+    res.end(sample.bytes);
   });
   await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
   const mediaOrigin = `http://127.0.0.1:${(media.address() as AddressInfo).port}`;

@@ -1,4 +1,5 @@
 import type { EmulatorApp, EmulatorCore, FastifyReply, FastifyRequest } from '../core/types.ts';
+import { pullMedia, type PulledMedia } from './pullMedia.ts';
 import { defineSettings, moduleState } from './moduleState.ts';
 import { apiError, apiOk, tiktokUser } from './tiktok.ts';
 
@@ -11,7 +12,7 @@ const CAPTION_MAX = 2200;
 const PRIVACY_LEVELS = ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'SELF_ONLY'];
 export const tiktokSettings = defineSettings({ processingMs: 0, initPerMinute: 6 });
 
-type PublishJob = { publishId: string; accountId: string; text: string; media: string[]; privacy: string; readyAtMs: number; postId: string | null };
+type PublishJob = { publishId: string; accountId: string; text: string; media: string[]; pulled: PulledMedia[]; failReason: string | null; privacy: string; readyAtMs: number; postId: string | null };
 type State = { jobs: Map<string, PublishJob>; inits: { accountId: string; atMs: number }[]; next: number };
 const stateByCore = new WeakMap<EmulatorCore, State>();
 
@@ -70,9 +71,13 @@ export function registerTikTokPostRoutes(app: EmulatorApp, core: EmulatorCore): 
       }
       media = photos as string[];
     }
+    // TikTok downloads the files itself; one it cannot fetch (or of another type) fails the job.
+    const pulls = await Promise.all(media.map((url) => pullMedia(url, kind === 'video' ? 'video' : 'image', kind === 'video' ? { types: ['video/mp4', 'video/quicktime', 'video/webm'] } : { types: ['image/jpeg', 'image/webp'] })));
+    const failed = pulls.find((p) => !p.ok);
+    const pulled = pulls.flatMap((p) => (p.ok ? [p.media] : []));
     s.inits.push({ accountId: grant.accountId, atMs: now });
     const publishId = `${kind === 'video' ? 'v_pub_url' : 'p_pub_url'}~v2-1.${7_400_000_000_000_000_000n + BigInt(s.next++)}`;
-    s.jobs.set(publishId, { publishId, accountId: grant.accountId, text, media, privacy: String(info.privacy_level), readyAtMs: now + tiktokSettings.settings(core).processingMs, postId: null });
+    s.jobs.set(publishId, { publishId, accountId: grant.accountId, text, media, pulled, failReason: failed ? (kind === 'video' ? 'video_pull_failed' : 'picture_pull_failed') : null, privacy: String(info.privacy_level), readyAtMs: now + tiktokSettings.settings(core).processingMs, postId: null });
     return apiOk({ publish_id: publishId });
   };
   app.post('/api/v2/post/publish/video/init/', init('video'));
@@ -85,9 +90,10 @@ export function registerTikTokPostRoutes(app: EmulatorApp, core: EmulatorCore): 
     const job = publish_id ? state(core).jobs.get(publish_id) : undefined;
     if (!job || job.accountId !== grant.accountId) return reply.status(400).send(apiError('invalid_publish_id', 'The publish_id does not exist.'));
     if (core.clock.nowMs() < job.readyAtMs) return apiOk({ status: 'PROCESSING_DOWNLOAD', uploaded_bytes: 0 });
+    if (job.failReason) return apiOk({ status: 'FAILED', fail_reason: job.failReason });
     if (!job.postId) {
       const id = String(7_300_000_000_000_000_000n + BigInt(core.posts.list({ platform: 'tiktok' }).length + 1));
-      core.posts.add({ id, platform: 'tiktok', accountId: job.accountId, text: job.text, media: job.media, extra: { publishId: job.publishId, privacy: job.privacy } }, core.clock.nowMs());
+      core.posts.add({ id, platform: 'tiktok', accountId: job.accountId, text: job.text, media: job.pulled, extra: { publishId: job.publishId, privacy: job.privacy } }, core.clock.nowMs());
       job.postId = id;
     }
     // TikTok sends the 64-bit ids as bare JSON numbers (beyond 2^53): written into the text as digits.

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_POLICY, type EmulatorCore, type EmulatorPlatformModule } from '../core/types.ts';
 import type { Issued } from '../core/grantStore.ts';
+import { attachXMedia, registerXMedia } from './xMedia.ts';
 
 /**
  * X / Twitter OAuth 2.0 and API v2 (platforms.md §4): 30 s codes, HTTP Basic required for the
@@ -52,6 +53,8 @@ export const emulatorModule: EmulatorPlatformModule = {
   ],
 
   routes(app, core) {
+    registerXMedia(app, core, (request, reply) => bearerUser(core, request, reply));
+
     app.get('/www/i/oauth2/authorize', async (request, reply) => {
       const q = request.query as Record<string, string | undefined>;
       const client = core.clients.get('x', q.client_id);
@@ -114,12 +117,16 @@ export const emulatorModule: EmulatorPlatformModule = {
       const grant = bearerUser(core, request, reply);
       if (!grant) return reply;
       if (!grant.scopes.includes('tweet.write')) return reply.status(403).send({ title: 'Forbidden', type: 'about:blank', status: 403, detail: 'Forbidden' });
-      const { text } = (request.body ?? {}) as { text?: unknown };
-      if (typeof text !== 'string' || text.length === 0 || [...text].length > 280) {
+      const { text, media: attach } = (request.body ?? {}) as { text?: unknown; media?: { media_ids?: unknown } };
+      if (typeof text !== 'string' || (text.length === 0 && !attach) || [...text].length > 280) {
         return reply.status(400).send({ title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request' });
       }
+      const media = attach === undefined ? [] : attachXMedia(core, grant.accountId, attach.media_ids);
+      if (typeof media === 'string') {
+        return reply.status(400).send({ errors: [{ message: media }], title: 'Invalid Request', detail: media, type: 'https://api.twitter.com/2/problems/invalid-request' });
+      }
       const id = String(1_800_000_000_000_000_000n + BigInt(core.posts.list({ platform: 'x' }).length + 1));
-      core.posts.add({ id, platform: 'x', accountId: grant.accountId, text, media: [] }, core.clock.nowMs());
+      core.posts.add({ id, platform: 'x', accountId: grant.accountId, text, media }, core.clock.nowMs());
       return reply.status(201).send({ data: { id, text, edit_history_tweet_ids: [id] } });
     });
 

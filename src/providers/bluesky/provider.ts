@@ -3,6 +3,7 @@ import { expectJson } from '../oauthHelpers.ts';
 import { ProviderError, type AccountChoice, type Provider, type ProviderContext, type PublishResult, type StoredCredential, type TokenSet } from '../types.ts';
 import { blueskyFacts } from './blueskyFacts.ts';
 import { classifyBlueskyError } from './classifyBlueskyError.ts';
+import { uploadBlueskyImages } from './uploadBlueskyImages.ts';
 
 /** Bluesky through XRPC app-password sessions (platforms.md §9a). */
 
@@ -105,12 +106,13 @@ export const provider: Provider = {
     }
   },
 
-  async publish(ctx, credential, post) {
+  async publish(ctx, credential, post, progress) {
     const text = post.link && !post.text.includes(post.link) ? `${post.text}\n${post.link}` : post.text;
+    const embed = await uploadBlueskyImages(ctx, credential, post.media, progress, (method) => xrpc(ctx, method, credential), classify);
     const body = (await postXrpc(ctx, 'com.atproto.repo.createRecord', credential.accessToken, {
       repo: credential.platformAccountId,
       collection: 'app.bsky.feed.post',
-      record: { $type: 'app.bsky.feed.post', text, createdAt: ctx.clock.now().toISOString() },
+      record: { $type: 'app.bsky.feed.post', text, createdAt: ctx.clock.now().toISOString(), ...(embed ? { embed } : {}) },
     }, credential)) as { uri?: unknown };
     if (typeof body.uri !== 'string') throw new ProviderError('transient', 'malformed_response', 'Bluesky accepted the post but returned no uri');
     const handle = typeof credential.meta.handle === 'string' ? credential.meta.handle : credential.platformAccountId;

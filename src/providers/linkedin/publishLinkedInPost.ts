@@ -4,6 +4,7 @@
  * image URNs are saved through `progress`, so a retry skips the uploads already done.
  * Recent posts (`GET /rest/posts?q=author`) let an uncertain publish be checked, not repeated.
  */
+import { MEDIA_FETCH_TIMEOUT_MS, mediaLimitsFor, openMedia, readMedia } from '../../media/fetchMedia.ts';
 import { expectJson } from '../oauthHelpers.ts';
 import { ProviderError, type ProviderContext, type PublishProgress, type PublishRequest, type PublishResult, type StoredCredential } from '../types.ts';
 import { linkedinErrors, linkedinGet, linkedinPostJson } from './linkedinApi.ts';
@@ -28,13 +29,12 @@ async function uploadImage(ctx: ProviderContext, credential: StoredCredential, m
   if (typeof value?.uploadUrl !== 'string' || typeof value.image !== 'string') {
     throw new ProviderError('transient', 'malformed_response', 'LinkedIn did not return an image upload URL');
   }
-  const source = await ctx.http(media.url);
-  if (!source.ok) throw new ProviderError('transient', 'media_unavailable', `The image could not be read (HTTP ${source.status})`);
-  const bytes = new Uint8Array(await source.arrayBuffer());
+  const image = await openMedia(ctx, media, mediaLimitsFor(linkedinFacts, 'image', ['image/jpeg', 'image/png', 'image/gif']));
   const put = await ctx.http(value.uploadUrl, {
     method: 'PUT',
-    headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': media.mimeType },
-    body: bytes,
+    headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': image.mimeType },
+    body: new Uint8Array(await readMedia(image)),
+    timeoutMs: MEDIA_FETCH_TIMEOUT_MS,
   });
   if (!put.ok) await expectJson(put, linkedinErrors, 'LinkedIn', ctx.clock.nowMs());
   else await put.body?.cancel();

@@ -2,6 +2,7 @@ import { buildAuthorizationUrl, exchangeAuthorizationCode, getWithBearer, revoke
 import { expectJson, postForm } from '../oauthHelpers.ts';
 import { ProviderError, type AccountChoice, type Provider, type ProviderContext, type PublishResult, type StoredCredential } from '../types.ts';
 import { classifyMastodonError } from './classifyMastodonError.ts';
+import { uploadMastodonMedia } from './uploadMastodonMedia.ts';
 import { mastodonFacts } from './mastodonFacts.ts';
 
 /** Mastodon: per-server app registration, non-expiring tokens (platforms.md §10). */
@@ -103,12 +104,13 @@ export const provider: Provider = {
   },
 
   /** Idempotency-Key makes a retried POST return the status already created. */
-  async publish(ctx, credential, post) {
+  async publish(ctx, credential, post, progress) {
     const status = post.link && !post.text.includes(post.link) ? `${post.text}\n\n${post.link}` : post.text;
+    const mediaIds = await uploadMastodonMedia(ctx, credential, instance(ctx, credential), post.media, progress, classify);
     const response = await ctx.http(`${instance(ctx, credential)}/api/v1/statuses`, {
       method: 'POST',
       headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': post.idempotencyKey },
-      body: JSON.stringify({ status, visibility: typeof post.options.visibility === 'string' ? post.options.visibility : 'public' }),
+      body: JSON.stringify({ status, visibility: typeof post.options.visibility === 'string' ? post.options.visibility : 'public', ...(mediaIds.length > 0 ? { media_ids: mediaIds } : {}) }),
     });
     const body = (await expectJson(response, classify, 'mastodon', ctx.clock.nowMs())) as { id?: unknown; url?: unknown };
     if (typeof body.id !== 'string') throw new ProviderError('transient', 'malformed_response', 'Mastodon accepted the post but returned no id');

@@ -183,11 +183,11 @@ describe('TikTok adapter against the emulator', () => {
 
   it('publishes photos through content/init', async () => {
     const { tokens } = await connect(ALICE);
-    const post: PublishRequest = { idempotencyKey: 'p', text: 'Two photos', media: [1, 2].map((i) => ({ kind: 'image' as const, url: sb.mediaUrl(`${i}.png`), mimeType: 'image/png', bytes: 24 })), options: {} };
+    const post: PublishRequest = { idempotencyKey: 'p', text: 'Two photos', media: [1, 2].map((i) => ({ kind: 'image' as const, url: sb.mediaUrl(`${i}.jpg`), mimeType: 'image/jpeg', bytes: 24 })), options: {} };
     await provider.publish(sb.ctx, credentialOf(tokens, ALICE), post, memoryProgress());
     const [init] = sb.requests('/v2/post/publish/content/init/');
     assert.equal((init?.body as { media_type: string }).media_type, 'PHOTO');
-    assert.deepEqual((init?.body as { source_info: { photo_images: string[] } }).source_info.photo_images, [sb.mediaUrl('1.png'), sb.mediaUrl('2.png')]);
+    assert.deepEqual((init?.body as { source_info: { photo_images: string[] } }).source_info.photo_images, [sb.mediaUrl('1.jpg'), sb.mediaUrl('2.jpg')]);
   });
 
   it('refuses bad media locally and classifies rate limits and dead tokens', async () => {

@@ -2,6 +2,7 @@ import { buildAuthorizationUrl, exchangeAuthorizationCode, getWithBearer, refres
 import { expectJson, type ClientAuth } from '../oauthHelpers.ts';
 import { ProviderError, type AccountChoice, type Provider, type ProviderContext, type StoredCredential } from '../types.ts';
 import { classifyXError } from './classifyXError.ts';
+import { uploadXMedia } from './uploadXMedia.ts';
 import { xFacts } from './xFacts.ts';
 
 /** X (Twitter) API v2 with OAuth 2.0 code + PKCE, rotating refresh tokens (platforms.md §4). */
@@ -73,12 +74,13 @@ export const provider: Provider = {
     }
   },
 
-  async publish(ctx, credential, post) {
+  async publish(ctx, credential, post, progress) {
     const text = post.link && !post.text.includes(post.link) ? `${post.text} ${post.link}`.trim() : post.text;
+    const mediaIds = post.media.length > 0 ? await uploadXMedia(ctx, credential, post.media, progress) : [];
     const response = await ctx.http(`${ctx.hosts.api}/2/tweets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ text }),
+      body: JSON.stringify({ text, ...(mediaIds.length > 0 ? { media: { media_ids: mediaIds } } : {}) }),
     });
     const body = (await expectJson(response, provider, 'x', ctx.clock.nowMs())) as { data?: { id?: unknown } };
     if (typeof body.data?.id !== 'string') throw new ProviderError('transient', 'malformed_response', 'X accepted the post but returned no id');

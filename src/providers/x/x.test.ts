@@ -28,7 +28,7 @@ describe('X adapter through the emulator', () => {
     assert.equal(body.connection.handle, 'sandbox_alice');
     assert.equal(body.connection.state, 'active');
     assert.equal(body.connection.hasRefreshToken, true);
-    assert.deepEqual(body.connection.scopes.sort(), ['offline.access', 'tweet.read', 'tweet.write', 'users.read']);
+    assert.deepEqual(body.connection.scopes.sort(), ['media.write', 'offline.access', 'tweet.read', 'tweet.write', 'users.read']);
     assert.equal(body.connection.accessExpiresAt, new Date(h.ctx.clock.nowMs() + 7_200_000).toISOString());
     assert.equal(JSON.stringify(body).includes('x-at-'), false, 'no token in the API output');
     connectionId = body.connection.id;
@@ -38,7 +38,7 @@ describe('X adapter through the emulator', () => {
     assert.equal(authz?.query.response_type, 'code');
     assert.equal(authz?.query.client_id, 'sandbox-x');
     assert.equal(authz?.query.redirect_uri, 'http://localhost:3000/api/oauth/callback/x');
-    assert.equal(authz?.query.scope, 'tweet.read tweet.write users.read offline.access');
+    assert.equal(authz?.query.scope, 'tweet.read tweet.write users.read media.write offline.access');
     assert.equal(authz?.query.code_challenge_method, 'S256');
     assert.ok((authz?.query.state ?? '').length >= 40);
 

@@ -10,7 +10,8 @@ export const xFacts: PlatformFacts = {
   connectMethod: 'oauth2',
   pkce: true,
   scopeSeparator: ' ',
-  defaultScopes: ['tweet.read', 'tweet.write', 'users.read', 'offline.access'],
+  // media.write: the v2 media upload (images and videos attached to posts).
+  defaultScopes: ['tweet.read', 'tweet.write', 'users.read', 'media.write', 'offline.access'],
   // Confidential clients (Web App) must use HTTP Basic; without it: 401 unauthorized_client.
   clientAuth: 'basic',
   refresh: { kind: 'oauth_refresh', rotates: true },

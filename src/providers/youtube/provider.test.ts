@@ -1,3 +1,4 @@
+import { SAMPLE_MP4 } from '../../emulator/platforms/sampleMedia.ts';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { answerConsent } from '../../emulator/core/consentPages.ts';
@@ -52,7 +53,7 @@ const admin = (path: string, body: unknown) =>
 const upload = (title: string): PublishRequest => ({
   idempotencyKey: 'target-yt',
   text: `${title}\nA description`,
-  media: [{ kind: 'video', url: sb.mediaUrl('clip.mp4'), mimeType: 'video/mp4', bytes: 24 }],
+  media: [{ kind: 'video', url: sb.mediaUrl('clip.mp4'), mimeType: 'video/mp4', bytes: SAMPLE_MP4.length }],
   options: {},
 });
 

@@ -4,6 +4,8 @@
  * video. The session URL is saved through `progress`, so a retry re-sends to the same session
  * (which answers with the finished video) instead of creating a second one.
  */
+import { Readable } from 'node:stream';
+import { MEDIA_FETCH_TIMEOUT_MS, mediaLimitsFor, openMedia } from '../../media/fetchMedia.ts';
 import { ProviderError, type ProviderContext, type PublishProgress, type PublishRequest, type PublishResult, type StoredCredential } from '../types.ts';
 import { googleJson, youtubeGet } from './youtubeApi.ts';
 import { youtubeFacts, youtubePaths } from './youtubeFacts.ts';
@@ -26,14 +28,14 @@ function validate(post: PublishRequest): PublishRequest['media'][number] {
   return video;
 }
 
-async function startSession(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, video: PublishRequest['media'][number]): Promise<string> {
+async function startSession(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, video: { mimeType: string; sizeBytes: number | null }): Promise<string> {
   const privacyStatus = typeof post.options.privacyStatus === 'string' ? post.options.privacyStatus : 'public';
   const response = await ctx.http(`${ctx.hosts.api}${youtubePaths.uploadVideo}?uploadType=resumable&part=snippet,status`, {
     method: 'POST',
     headers: {
       authorization: `Bearer ${credential.accessToken}`,
       'content-type': 'application/json; charset=UTF-8',
-      'x-upload-content-length': String(video.bytes),
+      ...(video.sizeBytes !== null ? { 'x-upload-content-length': String(video.sizeBytes) } : {}),
       'x-upload-content-type': video.mimeType,
     },
     body: JSON.stringify({
@@ -54,20 +56,24 @@ export async function publishYouTubeVideo(
   post: PublishRequest,
   progress: PublishProgress,
 ): Promise<PublishResult> {
-  const video = validate(post);
+  const video = await openMedia(ctx, validate(post), mediaLimitsFor(youtubeFacts, 'video', ['video/mp4', 'video/quicktime', 'video/webm']));
   let uploadUrl = typeof progress.state.uploadUrl === 'string' ? progress.state.uploadUrl : undefined;
   if (!uploadUrl) {
     uploadUrl = await startSession(ctx, credential, post, video);
     await progress.save({ ...progress.state, uploadUrl });
   }
-  const source = await ctx.http(video.url);
-  if (!source.ok) throw new ProviderError('transient', 'media_unavailable', `The video could not be read (HTTP ${source.status})`);
-  const bytes = new Uint8Array(await source.arrayBuffer());
+  // The bytes are streamed to the session, never held in memory whole.
   const response = await ctx.http(uploadUrl, {
     method: 'PUT',
-    headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': video.mimeType },
-    body: bytes,
-  });
+    headers: {
+      authorization: `Bearer ${credential.accessToken}`,
+      'content-type': video.mimeType,
+      ...(video.sizeBytes !== null ? { 'content-length': String(video.sizeBytes) } : {}),
+    },
+    body: Readable.toWeb(video.stream) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+    timeoutMs: MEDIA_FETCH_TIMEOUT_MS,
+  } as RequestInit & { timeoutMs: number });
   const created = await googleJson(ctx, response);
   if (typeof created.id !== 'string' || created.id === '') throw new ProviderError('transient', 'malformed_response', 'YouTube finished the upload without a video id');
   return { platformPostId: created.id, url: `https://www.youtube.com/watch?v=${created.id}` };

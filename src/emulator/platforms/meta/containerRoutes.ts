@@ -4,6 +4,7 @@
  * `videoProcessingMs`, containers expire after 24 h), publish it once, list recent posts. The two
  * platforms differ only in names, described by a `ContainerDialect`.
  */
+import { pullMedia, type PulledMedia } from '../pullMedia.ts';
 import type { PlatformId } from '../../../providers/types.ts';
 import type { EmulatorApp, EmulatorCore, FastifyReply, FastifyRequest } from '../../core/types.ts';
 import { createIdSequence, graphError, metaPolicy, stringField } from './graphReplies.ts';
@@ -28,6 +29,8 @@ type Container = {
   accountId: string;
   mediaType: 'IMAGE' | 'VIDEO' | 'REELS' | 'CAROUSEL' | 'TEXT';
   url: string | null;
+  /** What fetching `url` gave (the platform fetches it when the container is created); null: failed. */
+  pulled: PulledMedia | null;
   children: string[];
   text: string;
   carouselItem: boolean;
@@ -55,7 +58,7 @@ export function registerContainerRoutes(
     const nowMs = core.clock.nowMs();
     if (c.publishedId) return 'PUBLISHED';
     if (nowMs >= c.createdAtMs + CONTAINER_TTL_MS) return 'EXPIRED';
-    if (c.url !== null && !/^https?:\/\//.test(c.url)) return 'ERROR';
+    if (c.url !== null && c.pulled === null) return 'ERROR';
     if (c.mediaType === 'CAROUSEL') {
       const states = c.children.map((id) => (containers.get(id) ? statusOf(containers.get(id)!) : 'ERROR'));
       return states.find((s) => s !== 'FINISHED') ?? 'FINISHED';
@@ -106,11 +109,17 @@ export function registerContainerRoutes(
       default:
         return bad(reply, '(#100) Only photo or video can be accepted as media type.', { error_subcode: 2207052 });
     }
+    let pulled: PulledMedia | null = null;
+    if (url !== null) {
+      const result = await pullMedia(url, mediaType === 'IMAGE' ? 'image' : 'video', mediaType === 'IMAGE' ? { types: ['image/jpeg', 'image/png'] } : {});
+      pulled = result.ok ? result.media : null;
+    }
     const container: Container = {
       id: nextId(),
       accountId,
       mediaType: mediaType as Container['mediaType'],
       url,
+      pulled,
       children,
       text,
       carouselItem,
@@ -138,7 +147,7 @@ export function registerContainerRoutes(
     container.publishedId = postId;
     const media = (container.mediaType === 'CAROUSEL' ? container.children.map((id) => containers.get(id)!) : [container])
       .filter((c) => c.url !== null)
-      .map((c) => ({ kind: c.mediaType === 'IMAGE' ? 'image' : 'video', url: c.url }));
+      .map((c) => ({ kind: c.mediaType === 'IMAGE' ? 'image' : 'video', url: c.url, contentType: c.pulled?.contentType, bytes: c.pulled?.bytes, sha256: c.pulled?.sha256 }));
     core.posts.add(
       { id: postId, platform, accountId, text: container.text, media, extra: { containerId: container.id, mediaType: container.mediaType, permalink: dialect.permalink(postId, accountId) } },
       core.clock.nowMs(),

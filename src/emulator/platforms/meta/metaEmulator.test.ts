@@ -111,7 +111,7 @@ describe('emulated Instagram: refresh and container rules', () => {
     assert.equal((await graphError(await fetch(`${base}/media`, form({ caption: 'no media' })), 400)).code, 100);
     assert.equal((await graphError(await fetch(`${base}/media`, form({ media_type: 'CAROUSEL', children: '1' })), 400)).code, 100);
     assert.equal((await graphError(await fetch(`${base}/media_publish`, form({ creation_id: '42' })), 400)).code, 100);
-    const video = (await (await fetch(`${base}/media`, form({ media_type: 'REELS', video_url: 'https://cdn.example/v.mp4' }))).json()) as { id: string };
+    const video = (await (await fetch(`${base}/media`, form({ media_type: 'REELS', video_url: ig.mediaUrl('v.mp4') }))).json()) as { id: string };
     const early = await graphError(await fetch(`${base}/media_publish`, form({ creation_id: video.id })), 400);
     assert.deepEqual([early.code, early.error_subcode], [9007, 2207027]);
     const other = await fetch(`${ig.ctx.hosts.graph}/v22.0/17841400000021002/media`, form({ image_url: 'https://cdn.example/a.jpg' }));

@@ -6,6 +6,7 @@
  */
 import type { EmulatorApp, EmulatorCore, FastifyReply, FastifyRequest } from '../../core/types.ts';
 import type { FacebookLoginState } from './facebookLoginRoutes.ts';
+import { pullMedia, type PulledMedia } from '../pullMedia.ts';
 import { authenticateGraph, createIdSequence, graphError, stringField } from './graphReplies.ts';
 
 const TEXT_MAX = 63_206;
@@ -15,7 +16,7 @@ export function registerPagePublishingRoutes(app: EmulatorApp, core: EmulatorCor
   const { platform } = state;
   const nextId = createIdSequence(900_000_000_001);
   /** Unpublished photo id → its URL (attachable once to a feed post). */
-  const unpublished = new Map<string, { pageId: string; url: string }>();
+  const unpublished = new Map<string, { pageId: string; url: string; media: PulledMedia }>();
 
   /** The Page token's Page, after checking it is this Page and may post; null after replying. */
   const pageAuth = (request: FastifyRequest, reply: FastifyReply): { pageId: string } | null => {
@@ -39,7 +40,7 @@ export function registerPagePublishingRoutes(app: EmulatorApp, core: EmulatorCor
     const message = stringField(b, 'message') ?? '';
     const link = stringField(b, 'link');
     if (message.length > TEXT_MAX) return tooLong(reply);
-    const attached: string[] = [];
+    const attached: PulledMedia[] = [];
     for (const [key, value] of Object.entries(b)) {
       if (!/^attached_media\[\d+\]$/.test(key) || typeof value !== 'string') continue;
       let fbid: unknown;
@@ -51,11 +52,11 @@ export function registerPagePublishingRoutes(app: EmulatorApp, core: EmulatorCor
       const photo = typeof fbid === 'string' ? unpublished.get(fbid) : undefined;
       if (!photo || photo.pageId !== page.pageId) return graphError(reply, 400, { message: `(#100) Invalid media_fbid ${String(fbid)}`, code: 100 });
       unpublished.delete(fbid as string);
-      attached.push(photo.url);
+      attached.push(photo.media);
     }
     if (message.trim() === '' && !link && attached.length === 0) return graphError(reply, 400, { message: '(#100) Missing message or attachment', code: 100 });
     const id = `${page.pageId}_${nextId()}`;
-    core.posts.add({ id, platform, accountId: page.pageId, text: message, media: attached.map((url) => ({ kind: 'image', url })), extra: { link } }, core.clock.nowMs());
+    core.posts.add({ id, platform, accountId: page.pageId, text: message, media: attached, extra: { link } }, core.clock.nowMs());
     return { id };
   });
 
@@ -67,13 +68,15 @@ export function registerPagePublishingRoutes(app: EmulatorApp, core: EmulatorCor
     if (!url || !/^https?:\/\//.test(url)) return graphError(reply, 400, { message: '(#324) Requires upload file', code: 324 });
     const message = stringField(b, 'message') ?? stringField(b, 'caption') ?? '';
     if (message.length > TEXT_MAX) return tooLong(reply);
+    const pulled = await pullMedia(url, 'image', { types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] });
+    if (!pulled.ok) return graphError(reply, 400, { message: '(#324) Missing or invalid image file', code: 324 });
     const photoId = nextId();
     if (stringField(b, 'published') === 'false') {
-      unpublished.set(photoId, { pageId: page.pageId, url });
+      unpublished.set(photoId, { pageId: page.pageId, url, media: pulled.media });
       return { id: photoId };
     }
     const postId = `${page.pageId}_${nextId()}`;
-    core.posts.add({ id: postId, platform, accountId: page.pageId, text: message, media: [{ kind: 'image', url }], extra: { photoId } }, core.clock.nowMs());
+    core.posts.add({ id: postId, platform, accountId: page.pageId, text: message, media: [pulled.media], extra: { photoId } }, core.clock.nowMs());
     return { id: photoId, post_id: postId };
   });
 
@@ -83,8 +86,10 @@ export function registerPagePublishingRoutes(app: EmulatorApp, core: EmulatorCor
     const b = body(request);
     const fileUrl = stringField(b, 'file_url');
     if (!fileUrl || !/^https?:\/\//.test(fileUrl)) return graphError(reply, 400, { message: '(#100) Invalid file_url', code: 100 });
+    const pulled = await pullMedia(fileUrl, 'video');
+    if (!pulled.ok) return graphError(reply, 400, { message: '(#389) Unable to fetch video file from URL.', code: 389 });
     const id = nextId();
-    core.posts.add({ id, platform, accountId: page.pageId, text: stringField(b, 'description') ?? '', media: [{ kind: 'video', url: fileUrl }] }, core.clock.nowMs());
+    core.posts.add({ id, platform, accountId: page.pageId, text: stringField(b, 'description') ?? '', media: [pulled.media] }, core.clock.nowMs());
     return { id };
   });
 

@@ -1,0 +1,1 @@
+ALTER TABLE "media_files" ADD COLUMN "storage_backend" text DEFAULT 'local' NOT NULL;
