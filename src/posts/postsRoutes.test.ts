@@ -61,9 +61,29 @@ describe('posts API', () => {
       [x, 'text_too_long'],
       [instagram, 'media_required'],
     ]);
-    assert.match(error.details.issues[0].message, /x @perennial: the text is 300 characters, at most 280/);
+    assert.match(error.details.issues[0].message, /x @perennial: the text is 300 weighted characters, at most 280/);
     const afterCount = await t.ctx.database.query<{ n: number }>('select count(*)::int as n from posts');
     assert.equal(afterCount.rows[0]!.n, before.rows[0]!.n);
+  });
+
+  it('lists every violation of every target: media URLs by type and count, videos the adapter cannot send, the appended link', async () => {
+    const youtube = await t.connect('youtube');
+    const res = await post({
+      content: { text: 'a'.repeat(270), link: 'https://example.com/a-link-counted-as-23', mediaUrls: ['https://cdn.example.com/clip.mp4', 'https://cdn.example.com/photo.jpg'] },
+      connectionIds: [x, linkedin, youtube],
+      scheduledAt: '2026-01-06T09:30',
+    });
+    assert.equal(res.statusCode, 400);
+    const issues = res.json().error.details.issues.map((i: { platform: string; field: string; code: string }) => `${i.platform}/${i.field}/${i.code}`);
+    assert.deepEqual(issues, [
+      'x/text/text_too_long', // 270 + 1 + 23
+      'x/media/mixed_media',
+      'linkedin/media/video_not_supported',
+      'linkedin/media/mixed_media',
+      'youtube/media/too_many_images',
+      'youtube/media/mixed_media',
+      'youtube/title/title_required',
+    ]);
   });
 
   it('applies per-platform overrides before validating', async () => {
@@ -88,6 +108,11 @@ describe('posts API', () => {
     const unknown = await post({ content: { text: 'who' }, connectionIds: ['00000000-0000-4000-8000-000000000000'], scheduledAt: '2026-01-06T09:00' });
     assert.equal(unknown.json().error.code, 'post_invalid');
     assert.equal(unknown.json().error.details.issues[0].code, 'connection_not_found');
+    // Minutes past 59 are refused, not rolled over (09:75 is not 10:15).
+    const overflow = await post({ content: { text: 'late' }, connectionIds: [x], scheduledAt: '2026-01-06T09:75' });
+    assert.equal(overflow.statusCode, 400);
+    assert.equal(overflow.json().error.code, 'validation_failed');
+    assert.match(overflow.json().error.message, /09:75.*minute/);
     const strict = await post({ content: { text: 'hi', color: 'red' }, connectionIds: [x] });
     assert.equal(strict.json().error.code, 'validation_failed');
   });

@@ -5,8 +5,9 @@ import type { PlatformId, PublishRequest } from '../providers/types.ts';
 
 /**
  * The post as one platform receives it: the post's content with that platform's override
- * applied (posts' `effectiveContent`), uploads resolved to URLs the platform can fetch. The
- * target id is the idempotency key adapters place where the post can be found again.
+ * applied (posts' `effectiveContent`), uploads resolved to URLs the platform can fetch, and that
+ * platform's options (posts' platformOptions.ts, validated at compose time) with the override's
+ * title. The target id is the idempotency key adapters place where the post can be found again.
  */
 export async function buildPublishRequest(
   db: Database,
@@ -32,7 +33,7 @@ export async function buildPublishRequest(
     text: content.text,
     ...(content.link ? { link: content.link } : {}),
     media,
-    options: content.title ? { title: content.title } : {},
+    options: { ...content.options, ...(content.title ? { title: content.title } : {}) },
   };
 }
 
