@@ -15,6 +15,8 @@ export const campaignViewSchema = z.object({
   cancelledAt: z.string().nullable(),
   /** Posts of the series (edited and cancelled ones included) and those still ahead. */
   posts: z.object({ total: z.number().int(), upcoming: z.number().int() }),
+  /** After a series edit: future occurrences left as they were because they were being published. */
+  occurrencesSkipped: z.number().int().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),

@@ -19,7 +19,8 @@ export type SeriesEdit = { name?: string; recurrence?: Recurrence; content?: Pos
 
 /**
  * Edits the series and every future occurrence still in it, in one transaction. Occurrences that
- * were edited one by one, have gone out, or are past keep what they are.
+ * were edited one by one, have gone out, are being published (counted in `occurrencesSkipped`)
+ * or are past keep what they are.
  * - content or connections: the occurrences are updated in place (same post ids);
  * - recurrence: the future occurrences are replaced by the new series' (new posts), except at
  *   local slots an occurrence kept by the rule above already holds.
@@ -38,7 +39,9 @@ export async function editCampaignSeries(ctx: AppContext, scope: PostScope, camp
     const connectionIds = edit.connectionIds ? [...new Set(edit.connectionIds)] : campaign.connectionIds;
     const recurrence = edit.recurrence ?? campaign.recurrence;
     const template = { campaignId, workspaceId: scope.workspaceId, timeZone: campaign.timeZone, content, connectionIds, createdBy: scope.userId };
-    const editable = await lockFutureEditableOccurrences(tx, campaignId, now);
+    // Occurrences a publisher claimed meanwhile (`busy`) keep what they are, like those already out.
+    const { editable, busy } = await lockFutureEditableOccurrences(tx, campaignId, now);
+    if (busy.length > 0) ctx.log.info({ campaignId, busy: busy.length }, 'series edit: occurrences being published were left as they are');
 
     if (edit.recurrence) {
       const occurrences = expandRecurrence(recurrence, campaign.timeZone);
@@ -56,7 +59,7 @@ export async function editCampaignSeries(ctx: AppContext, scope: PostScope, camp
       .set({ ...(edit.name ? { name: edit.name } : {}), content, connectionIds, recurrence, updatedAt: now, version: sql`${campaigns.version} + 1` })
       .where(eq(campaigns.id, campaignId));
     await notifyDue(tx, POST_TARGETS_DUE_CHANNEL);
-    return toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, campaignId))!, now);
+    return { ...(await toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, campaignId))!, now)), occurrencesSkipped: busy.length };
   });
 }
 
