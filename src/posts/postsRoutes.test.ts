@@ -200,6 +200,64 @@ describe('posts API', () => {
     assert.notEqual(scheduled.json().id, created.id);
   });
 
+  it('duplicates the per-platform overrides and options with the content', async () => {
+    const mastodon = await t.connect('mastodon');
+    const content = {
+      text: 'Base text',
+      link: 'https://example.com/dup',
+      overrides: { x: { text: 'Short for X', options: { replySettings: 'following' } }, mastodon: { options: { visibility: 'unlisted', spoilerText: 'CW' } } },
+    };
+    const created = await post({ content, connectionIds: [x, mastodon], scheduledAt: '2026-01-08T12:00' });
+    assert.equal(created.statusCode, 201, created.body);
+    const copy = await post({ scheduledAt: '2026-01-09T12:00' }, `/${created.json().id}/duplicate`);
+    assert.equal(copy.statusCode, 201, copy.body);
+    assert.deepEqual(copy.json().content, { ...content, mediaIds: [] });
+    const stored = await t.ctx.database.query<{ content: unknown }>('select content from posts where id = $1', [copy.json().id]);
+    assert.deepEqual((stored.rows[0]!.content as { overrides: unknown }).overrides, content.overrides);
+    assert.deepEqual(copy.json().targets.map((tg: { connectionId: string }) => tg.connectionId).sort(), [x, mastodon].sort());
+  });
+
+  it('keeps a paused target paused when its post is edited or rescheduled', async () => {
+    const created = (await post({ content: { text: 'held' }, connectionIds: [x, linkedin], scheduledAt: '2026-01-08T12:00' })).json();
+    // The publisher paused the X target on a token error; the connection itself still reads active.
+    await t.ctx.database.query(`update post_targets set status = 'paused', paused_reason = 'token_revoked', due_at = null where post_id = $1 and platform = 'x'`, [created.id]);
+    const moved = await t.app.inject({ method: 'POST', url: url(`/${created.id}/reschedule`), headers: t.auth.headers, payload: { scheduledAt: '2026-01-10T08:00' } });
+    assert.equal(moved.statusCode, 200, moved.body);
+    const edited = await t.app.inject({ method: 'PATCH', url: url(`/${created.id}`), headers: t.auth.headers, payload: { content: { text: 'held, edited' } } });
+    assert.equal(edited.statusCode, 200, edited.body);
+    const rows = await t.ctx.database.query<{ platform: string; status: string; paused_reason: string | null; due_at: Date | null; scheduled_at: Date }>(
+      'select platform, status, paused_reason, due_at, scheduled_at from post_targets where post_id = $1 order by platform',
+      [created.id],
+    );
+    assert.deepEqual(
+      rows.rows.map((r) => [r.platform, r.status, r.paused_reason, r.due_at && new Date(r.due_at).toISOString(), new Date(r.scheduled_at).toISOString()]),
+      [
+        ['linkedin', 'scheduled', null, '2026-01-10T07:00:00.000Z', '2026-01-10T07:00:00.000Z'],
+        ['x', 'paused', 'token_revoked', null, '2026-01-10T07:00:00.000Z'],
+      ],
+    );
+  });
+
+  it('refuses to cancel a post while one of its targets is being published, changing nothing', async () => {
+    const created = (await post({ content: { text: 'in flight' }, connectionIds: [x, linkedin], scheduledAt: '2026-01-08T12:00' })).json();
+    const statuses = async () =>
+      (await t.ctx.database.query<{ platform: string; status: string }>('select platform, status from post_targets where post_id = $1 order by platform', [created.id])).rows.map((r) => `${r.platform}:${r.status}`);
+    await t.ctx.database.query(`update post_targets set status = 'publishing', intent_at = $2 where post_id = $1 and platform = 'x'`, [created.id, t.ctx.clock.now()]);
+    const publishing = await post({}, `/${created.id}/cancel`);
+    assert.equal(publishing.statusCode, 409);
+    assert.equal(publishing.json().error.code, 'not_editable');
+    assert.deepEqual(await statuses(), ['linkedin:scheduled', 'x:publishing']);
+    // Claimed under a live lease (about to record its intent): refused too.
+    await t.ctx.database.query(`update post_targets set status = 'scheduled', intent_at = null, lease_owner = 'w1', lease_until = $2 where post_id = $1 and platform = 'x'`, [
+      created.id,
+      new Date(t.ctx.clock.nowMs() + 60_000),
+    ]);
+    assert.equal((await post({}, `/${created.id}/cancel`)).statusCode, 409);
+    assert.deepEqual(await statuses(), ['linkedin:scheduled', 'x:scheduled']);
+    const row = await t.ctx.database.query<{ cancelled_at: Date | null }>('select cancelled_at from posts where id = $1', [created.id]);
+    assert.equal(row.rows[0]!.cancelled_at, null);
+  });
+
   it('holds targets of a connection that needs reconnecting as paused, and refuses disconnected ones', async () => {
     const broken = await t.connect('mastodon', { state: 'needs_reconnect' });
     const gone = await t.connect('bluesky', { state: 'disconnected' });
