@@ -82,6 +82,7 @@ describe('posts API', () => {
       'linkedin/media/mixed_media',
       'youtube/media/too_many_images',
       'youtube/media/mixed_media',
+      'youtube/media/media_type_not_supported', // the photo
       'youtube/title/title_required',
     ]);
   });

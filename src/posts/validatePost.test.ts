@@ -70,7 +70,7 @@ describe('media checks, uploads and URLs alike', () => {
     const urls = (n: number, ext = 'jpg') => Array.from({ length: n }, (_, i) => `https://cdn.example/${i}.${ext}`);
     assert.deepEqual(codes({ text: 'hi', mediaUrls: urls(5) }, ['x']), ['x:too_many_images']);
     assert.deepEqual(codes({ text: 'hi', mediaUrls: urls(4) }, ['x']), []);
-    assert.deepEqual(codes({ text: 'hi', mediaUrls: urls(1), overrides: { youtube: { title: 'T' } } }, ['youtube']), ['youtube:video_required'], 'a .jpg for YouTube');
+    assert.deepEqual(codes({ text: 'hi', mediaUrls: urls(1), overrides: { youtube: { title: 'T' } } }, ['youtube']), ['youtube:video_required', 'youtube:too_many_images', 'youtube:media_type_not_supported'], 'a .jpg for YouTube');
     assert.deepEqual(codes({ text: 'hi', mediaUrls: urls(1, 'mp4'), overrides: { youtube: { title: 'T' } } }, ['youtube']), []);
     assert.deepEqual(codes({ text: 'hi', mediaUrls: urls(1, 'gif') }, ['instagram']), ['instagram:media_type_not_supported']);
     assert.deepEqual(codes({ text: 'hi', mediaUrls: ['https://cdn.example/photo'] }, ['instagram']), ['instagram:media_type_unknown']);

@@ -107,14 +107,13 @@ function checkMedia(rules: PlatformRules, files: Carried[], mediaCount: number, 
   }
   if (rules.videoUnsupported && videos.length > 0) add('media', 'video_not_supported', rules.videoUnsupported);
   else if (videos.length > rules.maxVideos) add('media', 'too_many_videos', `${videos.length} videos, at most ${rules.maxVideos} is allowed`);
-  // Images where only a video will do are covered by `video_required` above.
-  if (images.length > rules.maxImages && !(rules.maxImages === 0 && videos.length === 0)) {
+  if (images.length > rules.maxImages) {
     add('media', 'too_many_images', rules.maxImages === 0 ? 'images are not accepted' : `${images.length} images, at most ${rules.maxImages} are allowed`);
   }
   if (rules.noMixedMedia && images.length > 0 && videos.length > 0) add('media', 'mixed_media', 'images and a video cannot be posted together');
   for (const f of files) {
-    if (f.kind === 'image' && rules.maxImages === 0) continue;
-    if (f.kind === 'video' && (rules.videoUnsupported || rules.maxVideos === 0)) continue;
+    // A video the adapter cannot send is reported once (video_not_supported), not per type.
+    if (f.kind === 'video' && rules.videoUnsupported) continue;
     const types = f.kind === 'image' ? rules.imageTypes : rules.videoTypes;
     const maxBytes = f.kind === 'image' ? rules.maxImageBytes : rules.maxVideoBytes;
     if (!types.includes(f.mimeType)) {
