@@ -15,6 +15,12 @@ export const campaignViewSchema = z.object({
   cancelledAt: z.string().nullable(),
   /** Posts of the series (edited and cancelled ones included) and those still ahead. */
   posts: z.object({ total: z.number().int(), upcoming: z.number().int() }),
+  /** After a series edit: future occurrences left as they were because they were being published. */
+  occurrencesSkipped: z.number().int().optional(),
+  /** After creating or re-timing a series: occurrences whose local time fell in a daylight-saving gap or overlap. */
+  timeAdjustments: z
+    .array(z.object({ occurrence: z.string(), scheduledLocal: z.string(), adjustment: z.enum(['dst_gap_shifted_forward', 'dst_overlap_earlier_offset']) }))
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int(),

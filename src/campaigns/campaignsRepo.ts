@@ -18,22 +18,37 @@ export async function listCampaigns(db: Database, workspaceId: string): Promise<
   return db.select().from(campaigns).where(eq(campaigns.workspaceId, workspaceId)).orderBy(asc(campaigns.createdAt));
 }
 
+export type Occurrence = { id: string; campaignOccurrence: string | null };
+
 /**
- * The occurrences a series edit may still change: in the series (not edited one by one), not
- * cancelled, ahead of `now`, with no target that went out, may have, or is claimed right now.
- * Locked for the transaction (the publisher's claim skips locked rows).
+ * The future occurrences of a series (not edited one by one, not cancelled, ahead of `now`),
+ * split into those an edit (or cancel) may still change and those it must leave alone (`busy`):
+ * a target went out, may have, or is claimed right now. The posts are locked first, then their targets (`FOR UPDATE`, in the publisher's
+ * claim order: due time, then id); the target rows are what the publisher claims, so holding
+ * them is what keeps a claim from starting under the edit. A claim that committed while we
+ * waited for a target's lock is seen after it (the row is re-read once locked).
  */
-export async function lockFutureEditableOccurrences(db: Database, campaignId: string, now: Date): Promise<{ id: string; campaignOccurrence: string | null }[]> {
+export async function lockFutureEditableOccurrences(db: Database, campaignId: string, now: Date): Promise<{ editable: Occurrence[]; busy: Occurrence[] }> {
   const res = await db.execute(sql`
     select p.id, p.campaign_occurrence from posts p
     where p.campaign_id = ${campaignId} and p.detached_from_campaign = false and p.cancelled_at is null
       and p.scheduled_at > ${now}
-      and not exists (
-        select 1 from post_targets t where t.post_id = p.id
-          and (t.status in (${statusList(LOCKED_STATUSES)}) or (t.status = 'scheduled' and t.lease_until > ${now})))
-    order by p.scheduled_at
+    order by p.scheduled_at, p.id
     for update of p`);
-  return (res.rows as { id: string; campaign_occurrence: string | null }[]).map((r) => ({ id: r.id, campaignOccurrence: r.campaign_occurrence }));
+  const candidates = (res.rows as { id: string; campaign_occurrence: string | null }[]).map((r) => ({ id: r.id, campaignOccurrence: r.campaign_occurrence }));
+  if (candidates.length === 0) return { editable: [], busy: [] };
+  const targets = await db.execute(sql`
+    select t.post_id, t.status, t.lease_until from post_targets t
+    where t.post_id in (${sql.join(candidates.map((c) => sql`${c.id}::uuid`), sql`, `)})
+    order by t.due_at nulls last, t.id
+    for update of t`);
+  const locked = new Set<string>(LOCKED_STATUSES);
+  const busyIds = new Set(
+    (targets.rows as { post_id: string; status: string; lease_until: Date | string | null }[])
+      .filter((t) => locked.has(t.status) || (t.status === 'scheduled' && t.lease_until !== null && new Date(t.lease_until).getTime() > now.getTime()))
+      .map((t) => t.post_id),
+  );
+  return { editable: candidates.filter((c) => !busyIds.has(c.id)), busy: candidates.filter((c) => busyIds.has(c.id)) };
 }
 
 /** The local slots ("2026-03-01T09:00") of the series' posts that a series edit keeps as they are. */

@@ -17,8 +17,9 @@ export async function cancelCampaign(ctx: AppContext, scope: PostScope, campaign
     const campaign = await findCampaign(tx, scope.workspaceId, campaignId, { lock: true });
     if (!campaign) throw notFound('campaign');
     if (!campaign.cancelledAt) {
-      const occurrences = await lockFutureEditableOccurrences(tx, campaignId, now);
-      await cancelPostsById(tx, occurrences.map((o) => o.id), now);
+      // An occurrence being published this instant goes out; the rest are cancelled.
+      const { editable } = await lockFutureEditableOccurrences(tx, campaignId, now);
+      await cancelPostsById(tx, editable.map((o) => o.id), now);
       await tx.update(campaigns).set({ cancelledAt: now, updatedAt: now, version: sql`${campaigns.version} + 1` }).where(eq(campaigns.id, campaignId));
     }
     return toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, campaignId))!, now);

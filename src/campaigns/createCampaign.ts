@@ -15,7 +15,8 @@ export type CampaignInput = { name: string; recurrence: Recurrence; content: Pos
  * Creates the series and materialises its occurrences as scheduled posts, all in one
  * transaction: a content problem (too long for X, Instagram without media) refuses the whole
  * series. Occurrences already past when it is created are skipped (a series starting today at
- * 09:00, created at 10:00, begins tomorrow).
+ * 09:00, created at 10:00, begins tomorrow). Occurrences whose local time falls in a
+ * daylight-saving gap or overlap are listed in `timeAdjustments` (localTime.ts has the rules).
  */
 export async function createCampaign(ctx: AppContext, scope: PostScope, input: CampaignInput): Promise<CampaignView> {
   const now = ctx.clock.now();
@@ -35,13 +36,13 @@ export async function createCampaign(ctx: AppContext, scope: PostScope, input: C
         updatedAt: now,
       })
       .returning();
-    const ids = await materializeOccurrences(
+    const { ids, adjustments } = await materializeOccurrences(
       tx,
       { campaignId: row!.id, workspaceId: scope.workspaceId, timeZone: scope.timeZone, content: input.content, connectionIds: row!.connectionIds, createdBy: scope.userId },
       occurrences,
       now,
     );
     if (ids.length > 0) await notifyDue(tx, POST_TARGETS_DUE_CHANNEL);
-    return toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, row!.id))!, now);
+    return { ...(await toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, row!.id))!, now)), timeAdjustments: adjustments };
   });
 }

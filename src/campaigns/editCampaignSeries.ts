@@ -11,7 +11,7 @@ import { postTargets, posts } from '../posts/schema.ts';
 import { POST_TARGETS_DUE_CHANNEL } from '../posts/targetsRepo.ts';
 import { findCampaign, keptOccurrenceSlots, lockFutureEditableOccurrences } from './campaignsRepo.ts';
 import { toCampaignView, type CampaignView } from './campaignView.ts';
-import { assertSeriesContentValid, materializeOccurrences } from './materializeOccurrences.ts';
+import { assertSeriesContentValid, materializeOccurrences, type OccurrenceAdjustment } from './materializeOccurrences.ts';
 import { expandRecurrence, type Recurrence } from './recurrence.ts';
 import { campaigns } from './schema.ts';
 
@@ -19,7 +19,8 @@ export type SeriesEdit = { name?: string; recurrence?: Recurrence; content?: Pos
 
 /**
  * Edits the series and every future occurrence still in it, in one transaction. Occurrences that
- * were edited one by one, have gone out, or are past keep what they are.
+ * were edited one by one, have gone out, are being published (counted in `occurrencesSkipped`)
+ * or are past keep what they are.
  * - content or connections: the occurrences are updated in place (same post ids);
  * - recurrence: the future occurrences are replaced by the new series' (new posts), except at
  *   local slots an occurrence kept by the rule above already holds.
@@ -38,14 +39,17 @@ export async function editCampaignSeries(ctx: AppContext, scope: PostScope, camp
     const connectionIds = edit.connectionIds ? [...new Set(edit.connectionIds)] : campaign.connectionIds;
     const recurrence = edit.recurrence ?? campaign.recurrence;
     const template = { campaignId, workspaceId: scope.workspaceId, timeZone: campaign.timeZone, content, connectionIds, createdBy: scope.userId };
-    const editable = await lockFutureEditableOccurrences(tx, campaignId, now);
+    // Occurrences a publisher claimed meanwhile (`busy`) keep what they are, like those already out.
+    const { editable, busy } = await lockFutureEditableOccurrences(tx, campaignId, now);
+    if (busy.length > 0) ctx.log.info({ campaignId, busy: busy.length }, 'series edit: occurrences being published were left as they are');
 
+    let adjustments: OccurrenceAdjustment[] | undefined;
     if (edit.recurrence) {
       const occurrences = expandRecurrence(recurrence, campaign.timeZone);
       const ids = editable.map((o) => o.id);
       if (ids.length > 0) await tx.delete(posts).where(inArray(posts.id, ids));
       const kept = await keptOccurrenceSlots(tx, campaignId, new Set(ids));
-      await materializeOccurrences(tx, template, occurrences.filter((o) => !kept.has(o.local)), now);
+      adjustments = (await materializeOccurrences(tx, template, occurrences.filter((o) => !kept.has(o.local)), now)).adjustments;
     } else if (editable.length > 0) {
       // Validates the new content against every connection (and throws) before anything changes.
       await assertSeriesContentValid(tx, template, now);
@@ -56,7 +60,7 @@ export async function editCampaignSeries(ctx: AppContext, scope: PostScope, camp
       .set({ ...(edit.name ? { name: edit.name } : {}), content, connectionIds, recurrence, updatedAt: now, version: sql`${campaigns.version} + 1` })
       .where(eq(campaigns.id, campaignId));
     await notifyDue(tx, POST_TARGETS_DUE_CHANNEL);
-    return toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, campaignId))!, now);
+    return { ...(await toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, campaignId))!, now)), occurrencesSkipped: busy.length, ...(adjustments ? { timeAdjustments: adjustments } : {}) };
   });
 }
 

@@ -3,7 +3,7 @@ import { connectionLabel, type ConnectionRef } from './connectionsLookup.ts';
 import { localToInstant, type LocalTimeAdjustment } from './localTime.ts';
 import type { PostContent } from './postContent.ts';
 import type { NewTarget } from './postsRepo.ts';
-import { validatePostContent, type MediaInfo, type TargetIssue } from './validatePost.ts';
+import { validatePostContent, type MediaInfo, type TargetIssue, type ValidationTarget } from './validatePost.ts';
 
 /**
  * The one place that turns what a user composed into what gets stored: the instant (from a local
@@ -54,7 +54,7 @@ export function composePost(input: ComposeInput, env: ComposeEnv): ComposedPost 
   const scheduling = !input.draft && resolved !== null;
   const issues: TargetIssue[] = [];
   const targets: NewTarget[] = [];
-  const valid: { connectionId: string; platform: ConnectionRef['platform']; label: string }[] = [];
+  const valid: ValidationTarget[] = [];
   for (const id of new Set(input.connectionIds)) {
     const c = env.connections.get(id);
     if (!c) {
@@ -71,7 +71,7 @@ export function composePost(input: ComposeInput, env: ComposeEnv): ComposedPost 
       });
       continue;
     }
-    valid.push({ connectionId: id, platform: c.platform, label: connectionLabel(c) });
+    valid.push({ connectionId: id, platform: c.platform, label: connectionLabel(c), account: c.account });
     const status = !scheduling ? 'draft' : c.state === 'needs_reconnect' ? 'paused' : 'scheduled';
     targets.push({ connectionId: id, platform: c.platform, status, pausedReason: status === 'paused' ? 'connection_needs_reconnect' : null });
   }

@@ -6,7 +6,7 @@ import { notifyDue } from '../jobs/dueQueue.ts';
 import { composeInWorkspace, type PostScope } from './createPost.ts';
 import type { PostContent } from './postContent.ts';
 import { assertEditable, assertVersion } from './postEditability.ts';
-import { dueAtOf, findPost, lockPost, newTargetRow, pausedReasonOf, updatePostRow, type PostWithTargets } from './postsRepo.ts';
+import { dueAtOf, findPost, lockPost, newTargetRow, pausedReasonOf, updatePostRow, type NewTarget, type PostWithTargets } from './postsRepo.ts';
 import { toPostView, type PostView } from './postView.ts';
 import { postTargets } from './schema.ts';
 import { POST_TARGETS_DUE_CHANNEL } from './targetsRepo.ts';
@@ -71,12 +71,13 @@ async function applyEdit(db: Database, scope: PostScope, post: PostWithTargets, 
   const removed = post.targets.filter((t) => !wanted.has(t.connectionId)).map((t) => t.id);
   if (removed.length > 0) await db.delete(postTargets).where(inArray(postTargets.id, removed));
   const existing = new Map(post.targets.map((t) => [t.connectionId, t]));
-  for (const target of composed.targets) {
-    const current = existing.get(target.connectionId);
+  for (const composedTarget of composed.targets) {
+    const current = existing.get(composedTarget.connectionId);
     if (!current) {
-      await db.insert(postTargets).values(newTargetRow(post.id, post.workspaceId, composed.scheduledAt, target, now));
+      await db.insert(postTargets).values(newTargetRow(post.id, post.workspaceId, composed.scheduledAt, composedTarget, now));
       continue;
     }
+    const target = stillPaused(current, composedTarget);
     await db
       .update(postTargets)
       .set({
@@ -96,4 +97,14 @@ async function applyEdit(db: Database, scope: PostScope, post: PostWithTargets, 
   }
   if (composed.targets.some((t) => t.status === 'scheduled')) await notifyDue(db, POST_TARGETS_DUE_CHANNEL);
   return composed.adjustment;
+}
+
+/**
+ * A paused target stays paused when its post is edited or rescheduled (it is held until its
+ * account is reconnected, whoever paused it: the lifecycle engine or the publisher on a token
+ * error), keeping its reason; only turning the post into a draft takes it off the schedule.
+ */
+function stillPaused(current: PostWithTargets['targets'][number], composed: NewTarget): NewTarget {
+  if (current.status !== 'paused' || composed.status !== 'scheduled') return composed;
+  return { ...composed, status: 'paused', pausedReason: current.pausedReason ?? 'connection_needs_reconnect' };
 }

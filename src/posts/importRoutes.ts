@@ -26,7 +26,23 @@ export const importRoutes: RouteModule = async (root, ctx) => {
           params: workspaceParams,
           querystring: z.object({ dryRun: z.enum(['true', 'false']).optional() }),
           consumes: ['text/csv'],
-          response: { 200: z.object({ dryRun: z.boolean(), imported: z.number().int(), targets: z.number().int() }) },
+          response: {
+            200: z.object({
+              dryRun: z.boolean(),
+              imported: z.number().int(),
+              targets: z.number().int(),
+              /** Rows whose time fell in a daylight-saving gap or overlap: what it became. */
+              adjustments: z.array(
+                z.object({
+                  row: z.number().int(),
+                  time: z.string(),
+                  scheduledLocal: z.string(),
+                  adjustment: z.enum(['dst_gap_shifted_forward', 'dst_overlap_earlier_offset']),
+                }),
+              ),
+              adjustmentCount: z.number().int(),
+            }),
+          },
         },
       },
       async (request) => {
@@ -34,7 +50,7 @@ export const importRoutes: RouteModule = async (root, ctx) => {
         const dryRun = request.query.dryRun === 'true';
         const result = await importCsv(ctx, scope, request.body as Buffer, { dryRun });
         ctx.log.info({ workspaceId: scope.workspaceId, imported: result.imported, targets: result.targets, dryRun }, 'CSV import');
-        return { dryRun, imported: result.imported, targets: result.targets };
+        return { dryRun, imported: result.imported, targets: result.targets, adjustments: result.adjustments, adjustmentCount: result.adjustmentCount };
       },
     );
   });

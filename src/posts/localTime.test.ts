@@ -50,6 +50,10 @@ describe('localToInstant', () => {
       ['2026-01-01 09:00', 'UTC'],
       ['2026-01-01T09:00Z', 'UTC'],
       ['2026-01-01T24:00', 'UTC'],
+      ['2026-01-01T09:75', 'UTC'], // not 10:15
+      ['2026-01-01T09:60', 'Europe/Berlin'],
+      ['2026-01-01T09:30:60', 'UTC'],
+      ['2026-13-01T09:00', 'UTC'],
       ['2026-01-01T09:00', 'Mars/Olympus'],
     ] as const) {
       assert.throws(() => localToInstant(local, zone), (err: unknown) => err instanceof AppError && err.code === 'validation_failed', local);

@@ -36,13 +36,15 @@ export function localToInstant(local: string, zone: string): ResolvedLocalTime {
   const m = LOCAL_PATTERN.exec(local);
   if (!m) throw new AppError('validation_failed', `"${local}" is not a local date-time (expected YYYY-MM-DDTHH:mm)`);
   if (!isValidTimeZone(zone)) throw new AppError('validation_failed', `"${zone}" is not an IANA time zone`);
-  const [year, month, day, hour, minute, second] = m.slice(1).map((v) => Number(v ?? 0)) as number[];
-  // The wall-clock fields read as if they were UTC; real instants are this minus the zone's offset.
-  const wallMs = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
-  const check = new Date(wallMs);
-  if (check.getUTCMonth() !== month! - 1 || check.getUTCDate() !== day! || hour! > 23) {
-    throw new AppError('validation_failed', `"${local}" is not a real calendar date-time`);
+  // Strict: every field in range (no 09:75 rolling over to 10:15, no February 30).
+  const wall = DateTime.fromISO(local, { zone: 'UTC' });
+  // ISO 8601 allows 24:00 (the end of the day); people mean a time of the day.
+  if (m[4] === '24') throw new AppError('validation_failed', `"${local}" is not a real calendar date-time (hours go up to 23)`);
+  if (!wall.isValid) {
+    throw new AppError('validation_failed', `"${local}" is not a real calendar date-time (${wall.invalidExplanation ?? wall.invalidReason ?? 'out of range'})`);
   }
+  // The wall-clock fields read as if they were UTC; real instants are this minus the zone's offset.
+  const wallMs = wall.toMillis();
   const tz = cachedOffsets(zone);
   // Offsets either side of any transition near this wall time (transitions are hours apart).
   const offsets = new Set([tz.offset(wallMs - 14 * HOUR_MS), tz.offset(wallMs), tz.offset(wallMs + 14 * HOUR_MS)]);

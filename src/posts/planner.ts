@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
-import { instantToLocal, localDateOf, localToInstant } from './localTime.ts';
+import { instantToLocal, localToInstant } from './localTime.ts';
 import { findPostsByIds } from './postsRepo.ts';
 import { toPostView, type PostView } from './postView.ts';
 import { TARGET_STATUSES, type TargetStatus } from './schema.ts';
@@ -38,8 +38,14 @@ export type PlannerResult = {
 
 const emptyCounts = (): StatusCounts => Object.fromEntries(TARGET_STATUSES.map((s) => [s, 0])) as StatusCounts;
 
-type MatchRow = { post_id: string; workspace_id: string; status: TargetStatus; scheduled_at: Date | string | null };
+type CountRow = { workspace_id: string; status: TargetStatus; day: string | null; n: number | string };
 
+/**
+ * Everything is computed by the database: the counts are one aggregate (per workspace, local
+ * day and status), the list is a page of post ids in a stable order (earliest matching target
+ * time, drafts last, then post id) with LIMIT/OFFSET, and only that page's posts are loaded.
+ * Nothing here grows with the number of matching rows but the page.
+ */
 export async function queryPlanner(db: Database, q: PlannerQuery): Promise<PlannerResult> {
   const result: PlannerResult = { items: [], total: 0, counts: { byStatus: emptyCounts(), byDay: [] } };
   if (q.workspaceIds.length === 0) return result;
@@ -50,34 +56,38 @@ export async function queryPlanner(db: Database, q: PlannerQuery): Promise<Plann
   if (q.connectionIds?.length) where.push(sql`t.connection_id in (${sql.join(q.connectionIds.map((id) => sql`${id}::uuid`), sql`, `)})`);
   if (q.platforms?.length) where.push(sql`t.platform in (${sql.join(q.platforms.map((p) => sql`${p}`), sql`, `)})`);
   if (q.campaignId) where.push(sql`p.campaign_id = ${q.campaignId}::uuid`);
-  const res = await db.execute(sql`
+  const matching = sql`
     select t.post_id, t.workspace_id, t.status, t.scheduled_at
     from post_targets t join posts p on p.id = t.post_id
-    where ${sql.join(where, sql` and `)}
-    order by t.scheduled_at nulls last, t.post_id`);
-  const rows = res.rows as MatchRow[];
+    where ${sql.join(where, sql` and `)}`;
 
+  const counts = await db.execute(sql`
+    select m.workspace_id, m.status, ((m.scheduled_at at time zone w.time_zone)::date)::text as day, count(*) as n
+    from (${matching}) m join workspaces w on w.id = m.workspace_id
+    group by m.workspace_id, m.status, day`);
   const days = new Map<string, { date: string; workspaceId: string; total: number; byStatus: StatusCounts }>();
-  const postOrder: string[] = [];
-  const seen = new Set<string>();
-  for (const r of rows) {
-    result.counts.byStatus[r.status]++;
-    if (!seen.has(r.post_id)) {
-      seen.add(r.post_id);
-      postOrder.push(r.post_id);
-    }
-    if (r.scheduled_at === null) continue;
-    const date = localDateOf(new Date(r.scheduled_at), zones.get(r.workspace_id) ?? 'UTC');
-    const key = `${r.workspace_id}/${date}`;
+  for (const r of counts.rows as CountRow[]) {
+    const n = Number(r.n);
+    result.counts.byStatus[r.status] += n;
+    if (r.day === null) continue;
+    const key = `${r.workspace_id}/${r.day}`;
     let day = days.get(key);
-    if (!day) days.set(key, (day = { date, workspaceId: r.workspace_id, total: 0, byStatus: emptyCounts() }));
-    day.total++;
-    day.byStatus[r.status]++;
+    if (!day) days.set(key, (day = { date: r.day, workspaceId: r.workspace_id, total: 0, byStatus: emptyCounts() }));
+    day.total += n;
+    day.byStatus[r.status] += n;
   }
-  result.total = postOrder.length;
   result.counts.byDay = [...days.values()].sort((a, b) => a.date.localeCompare(b.date) || a.workspaceId.localeCompare(b.workspaceId));
-  const page = await findPostsByIds(db, postOrder.slice(q.offset, q.offset + q.limit));
-  result.items = page.map((p) => toPostView(p));
+
+  const total = await db.execute(sql`select count(distinct m.post_id) as n from (${matching}) m`);
+  result.total = Number((total.rows[0] as { n: number | string } | undefined)?.n ?? 0);
+  if (result.total <= q.offset) return result;
+  const page = await db.execute(sql`
+    select m.post_id from (${matching}) m
+    group by m.post_id
+    order by min(m.scheduled_at) nulls last, m.post_id
+    limit ${q.limit} offset ${q.offset}`);
+  const posts = await findPostsByIds(db, (page.rows as { post_id: string }[]).map((r) => r.post_id));
+  result.items = posts.map((p) => toPostView(p));
   return result;
 }
 

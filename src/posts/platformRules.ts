@@ -7,9 +7,7 @@ import { PLATFORM_IDS, type PlatformId } from '../providers/types.ts';
  * publishing documentation (../shared/platforms.md) and the adapters' `PlatformFacts.limits`;
  * the media types are the ones every adapter can hand over as is.
  *
- * Text is counted in graphemes (what people see as characters). X weighs some characters double
- * and counts every link as 23; counting graphemes is the simple, slightly lenient reading, and
- * the platform's own rejection still fails the target with its reason.
+ * Text is measured the way each platform measures it (textLength.ts).
  */
 export type PlatformRules = {
   textMax: number;
@@ -17,6 +15,11 @@ export type PlatformRules = {
   mediaRequired: boolean;
   /** Only a video will do (YouTube). */
   videoRequired?: boolean;
+  /**
+   * Set where the platform takes videos but our adapter cannot send them yet: the reason given
+   * when a post has one (refused at compose time instead of failing on the day).
+   */
+  videoUnsupported?: string;
   maxImages: number;
   maxVideos: number;
   /** Images and a video cannot go in the same post. */
@@ -51,15 +54,15 @@ const instagram: PlatformRules = {
 const BASE_RULES: Readonly<Record<PlatformId, PlatformRules>> = {
   x: { textMax: 280, mediaRequired: false, maxImages: 4, maxVideos: 1, noMixedMedia: true, maxImageBytes: 5 * MB, maxVideoBytes: 512 * MB, imageTypes: COMMON_IMAGES, videoTypes: MP4_MOV },
   // Bluesky, LinkedIn and Pinterest: their adapters send images only (no video upload built yet), so videos are refused when the post is written.
-  bluesky: { textMax: 300, mediaRequired: false, maxImages: 4, maxVideos: 0, noMixedMedia: true, maxImageBytes: 1_000_000, maxVideoBytes: 0, imageTypes: COMMON_IMAGES, videoTypes: [] },
+  bluesky: { textMax: 300, mediaRequired: false, maxImages: 4, maxVideos: 0, noMixedMedia: true, maxImageBytes: 1_000_000, maxVideoBytes: 0, imageTypes: COMMON_IMAGES, videoTypes: [], videoUnsupported: 'video posts cannot be sent to Bluesky yet (images only)' },
   threads: { textMax: 500, mediaRequired: false, maxImages: 20, maxVideos: 1, noMixedMedia: false, maxImageBytes: 8 * MB, maxVideoBytes: 1 * GB, imageTypes: JPEG_PNG, videoTypes: MP4_MOV },
-  linkedin: { textMax: 3000, mediaRequired: false, maxImages: 20, maxVideos: 0, noMixedMedia: true, maxImageBytes: 36_152_320, maxVideoBytes: 0, imageTypes: ['image/jpeg', 'image/png', 'image/gif'], videoTypes: [] },
+  linkedin: { textMax: 3000, mediaRequired: false, maxImages: 20, maxVideos: 0, noMixedMedia: true, maxImageBytes: 36_152_320, maxVideoBytes: 0, imageTypes: ['image/jpeg', 'image/png', 'image/gif'], videoTypes: [], videoUnsupported: 'video posts cannot be sent to LinkedIn yet (images only)' },
   facebook: { textMax: 63206, mediaRequired: false, maxImages: 10, maxVideos: 1, noMixedMedia: true, maxImageBytes: 10 * MB, maxVideoBytes: 10 * GB, imageTypes: COMMON_IMAGES, videoTypes: MP4_MOV },
   instagram,
   instagram_fb: instagram,
   tiktok: { textMax: 2200, mediaRequired: true, maxImages: 35, maxVideos: 1, noMixedMedia: true, maxImageBytes: 20 * MB, maxVideoBytes: 4 * GB, imageTypes: ['image/jpeg', 'image/webp'], videoTypes: ['video/mp4', 'video/quicktime', 'video/webm'] },
   youtube: { textMax: 5000, mediaRequired: true, videoRequired: true, maxImages: 0, maxVideos: 1, noMixedMedia: true, maxImageBytes: 0, maxVideoBytes: 256 * GB, imageTypes: [], videoTypes: ['video/mp4', 'video/quicktime', 'video/webm'], titleMax: 100, titleRequired: true },
-  pinterest: { textMax: 500, mediaRequired: true, maxImages: 1, maxVideos: 0, noMixedMedia: true, maxImageBytes: 20 * MB, maxVideoBytes: 0, imageTypes: ['image/jpeg', 'image/png', 'image/webp'], videoTypes: [], titleMax: 100 },
+  pinterest: { textMax: 500, mediaRequired: true, maxImages: 1, maxVideos: 0, noMixedMedia: true, maxImageBytes: 20 * MB, maxVideoBytes: 0, imageTypes: ['image/jpeg', 'image/png', 'image/webp'], videoTypes: [], titleMax: 100, videoUnsupported: 'video pins cannot be sent to Pinterest yet (images only)' },
   mastodon: { textMax: 500, mediaRequired: false, maxImages: 4, maxVideos: 1, noMixedMedia: true, maxImageBytes: 16 * MB, maxVideoBytes: 99 * MB, imageTypes: COMMON_IMAGES, videoTypes: ['video/mp4', 'video/webm', 'video/quicktime'] },
 };
 
@@ -92,14 +95,3 @@ export const PLATFORM_RULES: Readonly<Record<PlatformId, PlatformRules>> = Objec
 export const UPLOADABLE_TYPES: ReadonlySet<string> = new Set(
   Object.values(PLATFORM_RULES).flatMap((r) => [...r.imageTypes, ...r.videoTypes]),
 );
-
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/** Characters as people see them (an emoji with modifiers is one). */
-export function countCharacters(text: string): number {
-  // Plain ASCII has one grapheme per code unit (except CR LF, which counts as one).
-  if (/^[\t\n\r -~]*$/.test(text)) return text.length - (text.match(/\r\n/g)?.length ?? 0);
-  let n = 0;
-  for (const _ of segmenter.segment(text)) n++;
-  return n;
-}

@@ -61,9 +61,30 @@ describe('posts API', () => {
       [x, 'text_too_long'],
       [instagram, 'media_required'],
     ]);
-    assert.match(error.details.issues[0].message, /x @perennial: the text is 300 characters, at most 280/);
+    assert.match(error.details.issues[0].message, /x @perennial: the text is 300 weighted characters, at most 280/);
     const afterCount = await t.ctx.database.query<{ n: number }>('select count(*)::int as n from posts');
     assert.equal(afterCount.rows[0]!.n, before.rows[0]!.n);
+  });
+
+  it('lists every violation of every target: media URLs by type and count, videos the adapter cannot send, the appended link', async () => {
+    const youtube = await t.connect('youtube');
+    const res = await post({
+      content: { text: 'a'.repeat(270), link: 'https://example.com/a-link-counted-as-23', mediaUrls: ['https://cdn.example.com/clip.mp4', 'https://cdn.example.com/photo.jpg'] },
+      connectionIds: [x, linkedin, youtube],
+      scheduledAt: '2026-01-06T09:30',
+    });
+    assert.equal(res.statusCode, 400);
+    const issues = res.json().error.details.issues.map((i: { platform: string; field: string; code: string }) => `${i.platform}/${i.field}/${i.code}`);
+    assert.deepEqual(issues, [
+      'x/text/text_too_long', // 270 + 1 + 23
+      'x/media/mixed_media',
+      'linkedin/media/video_not_supported',
+      'linkedin/media/mixed_media',
+      'youtube/media/too_many_images',
+      'youtube/media/mixed_media',
+      'youtube/media/media_type_not_supported', // the photo
+      'youtube/title/title_required',
+    ]);
   });
 
   it('applies per-platform overrides before validating', async () => {
@@ -88,6 +109,11 @@ describe('posts API', () => {
     const unknown = await post({ content: { text: 'who' }, connectionIds: ['00000000-0000-4000-8000-000000000000'], scheduledAt: '2026-01-06T09:00' });
     assert.equal(unknown.json().error.code, 'post_invalid');
     assert.equal(unknown.json().error.details.issues[0].code, 'connection_not_found');
+    // Minutes past 59 are refused, not rolled over (09:75 is not 10:15).
+    const overflow = await post({ content: { text: 'late' }, connectionIds: [x], scheduledAt: '2026-01-06T09:75' });
+    assert.equal(overflow.statusCode, 400);
+    assert.equal(overflow.json().error.code, 'validation_failed');
+    assert.match(overflow.json().error.message, /09:75.*minute/);
     const strict = await post({ content: { text: 'hi', color: 'red' }, connectionIds: [x] });
     assert.equal(strict.json().error.code, 'validation_failed');
   });
@@ -173,6 +199,64 @@ describe('posts API', () => {
     const scheduled = await post({ scheduledAt: '2026-01-09T12:00' }, `/${created.id}/duplicate`);
     assert.equal(scheduled.json().status, 'scheduled');
     assert.notEqual(scheduled.json().id, created.id);
+  });
+
+  it('duplicates the per-platform overrides and options with the content', async () => {
+    const mastodon = await t.connect('mastodon');
+    const content = {
+      text: 'Base text',
+      link: 'https://example.com/dup',
+      overrides: { x: { text: 'Short for X', options: { replySettings: 'following' } }, mastodon: { options: { visibility: 'unlisted', spoilerText: 'CW' } } },
+    };
+    const created = await post({ content, connectionIds: [x, mastodon], scheduledAt: '2026-01-08T12:00' });
+    assert.equal(created.statusCode, 201, created.body);
+    const copy = await post({ scheduledAt: '2026-01-09T12:00' }, `/${created.json().id}/duplicate`);
+    assert.equal(copy.statusCode, 201, copy.body);
+    assert.deepEqual(copy.json().content, { ...content, mediaIds: [] });
+    const stored = await t.ctx.database.query<{ content: unknown }>('select content from posts where id = $1', [copy.json().id]);
+    assert.deepEqual((stored.rows[0]!.content as { overrides: unknown }).overrides, content.overrides);
+    assert.deepEqual(copy.json().targets.map((tg: { connectionId: string }) => tg.connectionId).sort(), [x, mastodon].sort());
+  });
+
+  it('keeps a paused target paused when its post is edited or rescheduled', async () => {
+    const created = (await post({ content: { text: 'held' }, connectionIds: [x, linkedin], scheduledAt: '2026-01-08T12:00' })).json();
+    // The publisher paused the X target on a token error; the connection itself still reads active.
+    await t.ctx.database.query(`update post_targets set status = 'paused', paused_reason = 'token_revoked', due_at = null where post_id = $1 and platform = 'x'`, [created.id]);
+    const moved = await t.app.inject({ method: 'POST', url: url(`/${created.id}/reschedule`), headers: t.auth.headers, payload: { scheduledAt: '2026-01-10T08:00' } });
+    assert.equal(moved.statusCode, 200, moved.body);
+    const edited = await t.app.inject({ method: 'PATCH', url: url(`/${created.id}`), headers: t.auth.headers, payload: { content: { text: 'held, edited' } } });
+    assert.equal(edited.statusCode, 200, edited.body);
+    const rows = await t.ctx.database.query<{ platform: string; status: string; paused_reason: string | null; due_at: Date | null; scheduled_at: Date }>(
+      'select platform, status, paused_reason, due_at, scheduled_at from post_targets where post_id = $1 order by platform',
+      [created.id],
+    );
+    assert.deepEqual(
+      rows.rows.map((r) => [r.platform, r.status, r.paused_reason, r.due_at && new Date(r.due_at).toISOString(), new Date(r.scheduled_at).toISOString()]),
+      [
+        ['linkedin', 'scheduled', null, '2026-01-10T07:00:00.000Z', '2026-01-10T07:00:00.000Z'],
+        ['x', 'paused', 'token_revoked', null, '2026-01-10T07:00:00.000Z'],
+      ],
+    );
+  });
+
+  it('refuses to cancel a post while one of its targets is being published, changing nothing', async () => {
+    const created = (await post({ content: { text: 'in flight' }, connectionIds: [x, linkedin], scheduledAt: '2026-01-08T12:00' })).json();
+    const statuses = async () =>
+      (await t.ctx.database.query<{ platform: string; status: string }>('select platform, status from post_targets where post_id = $1 order by platform', [created.id])).rows.map((r) => `${r.platform}:${r.status}`);
+    await t.ctx.database.query(`update post_targets set status = 'publishing', intent_at = $2 where post_id = $1 and platform = 'x'`, [created.id, t.ctx.clock.now()]);
+    const publishing = await post({}, `/${created.id}/cancel`);
+    assert.equal(publishing.statusCode, 409);
+    assert.equal(publishing.json().error.code, 'not_editable');
+    assert.deepEqual(await statuses(), ['linkedin:scheduled', 'x:publishing']);
+    // Claimed under a live lease (about to record its intent): refused too.
+    await t.ctx.database.query(`update post_targets set status = 'scheduled', intent_at = null, lease_owner = 'w1', lease_until = $2 where post_id = $1 and platform = 'x'`, [
+      created.id,
+      new Date(t.ctx.clock.nowMs() + 60_000),
+    ]);
+    assert.equal((await post({}, `/${created.id}/cancel`)).statusCode, 409);
+    assert.deepEqual(await statuses(), ['linkedin:scheduled', 'x:scheduled']);
+    const row = await t.ctx.database.query<{ cancelled_at: Date | null }>('select cancelled_at from posts where id = $1', [created.id]);
+    assert.equal(row.rows[0]!.cancelled_at, null);
   });
 
   it('holds targets of a connection that needs reconnecting as paused, and refuses disconnected ones', async () => {

@@ -78,5 +78,7 @@ export const postTargets = pgTable(
     uniqueIndex('post_targets_post_connection_idx').on(t.postId, t.connectionId),
     index('post_targets_connection_status_idx').on(t.connectionId, t.status),
     index('post_targets_workspace_scheduled_idx').on(t.workspaceId, t.scheduledAt),
+    // The planner filtered by status ("everything failed", "all drafts") without a date range.
+    index('post_targets_workspace_status_idx').on(t.workspaceId, t.status, t.scheduledAt),
   ],
 );

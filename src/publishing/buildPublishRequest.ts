@@ -10,8 +10,10 @@ import type { PlatformId, PublishRequest } from '../providers/types.ts';
  * The post as one platform receives it: the post's content with that platform's override
  * applied (posts' `effectiveContent`), uploads resolved to URLs the platform can fetch (a
  * signed, expiring `/media/<id>` link, or a presigned S3 URL) and to a reader of their bytes for
- * adapters that upload them themselves. The target id is the idempotency key adapters place
- * where the post can be found again. Built afresh for every attempt, so links never go stale.
+ * adapters that upload them themselves, and that platform's options (posts' platformOptions.ts,
+ * validated at compose time) with the override's title. The target id is the idempotency key
+ * adapters place where the post can be found again. Built afresh for every attempt, so links
+ * never go stale.
  */
 export async function buildPublishRequest(
   ctx: Pick<AppContext, 'db' | 'config' | 'log' | 'clock'>,
@@ -47,7 +49,7 @@ export async function buildPublishRequest(
     text: content.text,
     ...(content.link ? { link: content.link } : {}),
     media,
-    options: content.title ? { title: content.title } : {},
+    options: { ...content.options, ...(content.title ? { title: content.title } : {}) },
   };
 }
 

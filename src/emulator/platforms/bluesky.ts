@@ -143,7 +143,8 @@ export const emulatorModule: EmulatorPlatformModule = {
       const body = (request.body ?? {}) as { repo?: unknown; collection?: unknown; record?: { text?: unknown; createdAt?: unknown; embed?: unknown } };
       if (body.repo !== grant.accountId) return xrpcError(reply, 400, 'InvalidRequest', 'Input/repo must be the authenticated account');
       const text = body.record?.text;
-      if (body.collection !== 'app.bsky.feed.post' || typeof text !== 'string' || [...text].length > 300) {
+      // app.bsky.feed.post: text maxGraphemes 300, maxLength 3000 (bytes).
+      if (body.collection !== 'app.bsky.feed.post' || typeof text !== 'string' || graphemes(text) > 300 || Buffer.byteLength(text) > 3000) {
         return xrpcError(reply, 400, 'InvalidRequest', 'Invalid app.bsky.feed.post record');
       }
       const media = embeddedImages(core, grant.accountId, body.record?.embed);
@@ -166,3 +167,10 @@ export const emulatorModule: EmulatorPlatformModule = {
     });
   },
 };
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+function graphemes(text: string): number {
+  let n = 0;
+  for (const _ of segmenter.segment(text)) n++;
+  return n;
+}

@@ -96,6 +96,9 @@ export function registerLinkedInPostRoutes(app: EmulatorApp, core: EmulatorCore)
     if (body.lifecycleState !== 'PUBLISHED' || !['PUBLIC', 'CONNECTIONS', 'LOGGED_IN'].includes(String(body.visibility))) {
       return reply.status(422).send(unprocessable('/lifecycleState or /visibility: invalid value'));
     }
+    if (body.visibility === 'CONNECTIONS' && String(body.author).startsWith('urn:li:organization:')) {
+      return reply.status(422).send(unprocessable('/visibility: CONNECTIONS is only allowed for member authors'));
+    }
     const imageIds = referencedImages(body.content);
     if (imageIds === 'invalid') return reply.status(422).send(unprocessable('/content: invalid content'));
     for (const urn of imageIds) {

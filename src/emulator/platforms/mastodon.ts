@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import { attachMastodonMedia, registerMastodonMedia } from './mastodonMedia.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type * as TwitterText from 'twitter-text';
 import { DEFAULT_POLICY, type EmulatorCore, type EmulatorPlatformModule } from '../core/types.ts';
 
 /**
@@ -17,6 +19,25 @@ const INVALID_CLIENT = {
   error: 'invalid_client',
   error_description: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
 };
+
+// Mastodon's StatusLengthValidator uses twitter-text's URL extraction (CommonJS, loaded whole).
+const twitterText = createRequire(import.meta.url)('twitter-text') as typeof TwitterText;
+const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const VISIBILITIES = ['public', 'unlisted', 'private', 'direct'];
+
+/** The server's count: content warning plus text, each URL as 23 characters, `@user@domain` as `@user`, in graphemes. */
+function countableLength(text: string): number {
+  let countable = '';
+  let at = 0;
+  for (const { indices } of twitterText.extractUrlsWithIndices(text, { extractUrlsWithoutProtocol: false })) {
+    countable += text.slice(at, indices[0]) + 'x'.repeat(23);
+    at = indices[1];
+  }
+  countable = (countable + text.slice(at)).replace(/(^|[^\w/])@(\w+)@[\w.-]+\w/gu, '$1@$2');
+  let n = 0;
+  for (const _ of segmenter.segment(countable)) n++;
+  return n;
+}
 
 function serverApp(core: EmulatorCore, instance: string, clientId: string | undefined) {
   const client = core.clients.get('mastodon', clientId);
@@ -148,21 +169,25 @@ export const emulatorModule: EmulatorPlatformModule = {
       const { instance } = request.params as { instance: string };
       const key = request.headers['idempotency-key'];
       const previous = typeof key === 'string' ? core.posts.list({ platform: 'mastodon', accountId: grant.accountId }).find((p) => p.extra.idempotencyKey === key) : undefined;
-      const body = (request.body ?? {}) as { status?: unknown; visibility?: unknown; media_ids?: unknown };
+      const body = (request.body ?? {}) as { status?: unknown; visibility?: unknown; media_ids?: unknown; spoiler_text?: unknown; sensitive?: unknown; language?: unknown };
+      const spoiler = typeof body.spoiler_text === 'string' ? body.spoiler_text : '';
       const media = previous ? previous.media : attachMastodonMedia(core, grant.accountId, body.media_ids);
       if (typeof media === 'string') return reply.status(422).send({ error: media });
       const blankOk = media.length > 0 && body.status === '';
-      if (!previous && (typeof body.status !== 'string' || (body.status.trim() === '' && !blankOk) || [...body.status].length > 500)) {
+      if (!previous && (typeof body.status !== 'string' || (body.status.trim() === '' && !blankOk) || countableLength(`${spoiler}${body.status}`) > 500)) {
         return reply.status(422).send({ error: "Validation failed: Text can't be blank or is too long (maximum is 500 characters)" });
+      }
+      if (!previous && body.visibility !== undefined && !VISIBILITIES.includes(String(body.visibility))) {
+        return reply.status(422).send({ error: 'Validation failed: Visibility is not included in the list' });
       }
       const post =
         previous ??
         core.posts.add(
-          { id: String(110_000_000_000_000_000n + BigInt(core.posts.list().length + 1)), platform: 'mastodon', accountId: grant.accountId, text: String(body.status), media, extra: { idempotencyKey: key, visibility: body.visibility ?? 'public', instance } },
+          { id: String(110_000_000_000_000_000n + BigInt(core.posts.list().length + 1)), platform: 'mastodon', accountId: grant.accountId, text: String(body.status), media, extra: { idempotencyKey: key, visibility: body.visibility ?? 'public', spoiler_text: spoiler, sensitive: body.sensitive === true, language: body.language ?? null, instance } },
           core.clock.nowMs(),
         );
       const username = core.account('mastodon', grant.accountId)?.username ?? grant.accountId;
-      return { id: post.id, url: `https://${instance}/@${username}/${post.id}`, content: toHtml(post.text), created_at: new Date(post.createdAtMs).toISOString(), visibility: post.extra.visibility };
+      return { id: post.id, url: `https://${instance}/@${username}/${post.id}`, content: toHtml(post.text), created_at: new Date(post.createdAtMs).toISOString(), visibility: post.extra.visibility, spoiler_text: post.extra.spoiler_text, sensitive: post.extra.sensitive };
     });
 
     app.get('/:instance/api/v1/accounts/:id/statuses', async (request, reply) => {

@@ -12,7 +12,9 @@ const CAPTION_MAX = 2200;
 const PRIVACY_LEVELS = ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'SELF_ONLY'];
 export const tiktokSettings = defineSettings({ processingMs: 0, initPerMinute: 6 });
 
-type PublishJob = { publishId: string; accountId: string; text: string; media: string[]; pulled: PulledMedia[]; failReason: string | null; privacy: string; readyAtMs: number; postId: string | null };
+type PublishJob = { publishId: string; accountId: string; text: string; media: string[]; pulled: PulledMedia[]; failReason: string | null; privacy: string; settings: Record<string, unknown>; readyAtMs: number; postId: string | null };
+/** post_info switches: recorded as sent; when present they must be booleans. */
+const SWITCHES = { video: ['disable_comment', 'disable_duet', 'disable_stitch', 'brand_content_toggle', 'brand_organic_toggle'], photo: ['disable_comment', 'brand_content_toggle', 'brand_organic_toggle', 'auto_add_music'] };
 type State = { jobs: Map<string, PublishJob>; inits: { accountId: string; atMs: number }[]; next: number };
 const stateByCore = new WeakMap<EmulatorCore, State>();
 
@@ -58,6 +60,14 @@ export function registerTikTokPostRoutes(app: EmulatorApp, core: EmulatorCore): 
     if (!PRIVACY_LEVELS.includes(String(info.privacy_level))) {
       return reply.status(400).send(apiError('privacy_level_option_mismatch', 'privacy_level is not one of the creator privacy_level_options.'));
     }
+    const switches = SWITCHES[kind];
+    const unknown = Object.keys(info).find((k) => !['title', 'description', 'privacy_level', 'video_cover_timestamp_ms', 'is_aigc', ...switches].includes(k));
+    if (unknown) return reply.status(400).send(apiError('invalid_params', `post_info.${unknown} is not a ${kind} post field.`));
+    const badSwitch = switches.find((k) => info[k] !== undefined && typeof info[k] !== 'boolean');
+    if (badSwitch) return reply.status(400).send(apiError('invalid_params', `post_info.${badSwitch} must be a boolean.`));
+    if (info.brand_content_toggle === true && info.privacy_level === 'SELF_ONLY') {
+      return reply.status(400).send(apiError('invalid_params', 'Branded content cannot be posted with privacy_level SELF_ONLY.'));
+    }
     if (source.source !== 'PULL_FROM_URL') return reply.status(400).send(apiError('invalid_params', 'source_info.source must be PULL_FROM_URL or FILE_UPLOAD.'));
     let media: string[];
     if (kind === 'video') {
@@ -77,7 +87,18 @@ export function registerTikTokPostRoutes(app: EmulatorApp, core: EmulatorCore): 
     const pulled = pulls.flatMap((p) => (p.ok ? [p.media] : []));
     s.inits.push({ accountId: grant.accountId, atMs: now });
     const publishId = `${kind === 'video' ? 'v_pub_url' : 'p_pub_url'}~v2-1.${7_400_000_000_000_000_000n + BigInt(s.next++)}`;
-    s.jobs.set(publishId, { publishId, accountId: grant.accountId, text, media, pulled, failReason: failed ? (kind === 'video' ? 'video_pull_failed' : 'picture_pull_failed') : null, privacy: String(info.privacy_level), readyAtMs: now + tiktokSettings.settings(core).processingMs, postId: null });
+    s.jobs.set(publishId, {
+      publishId,
+      accountId: grant.accountId,
+      text,
+      media,
+      pulled,
+      failReason: failed ? (kind === 'video' ? 'video_pull_failed' : 'picture_pull_failed') : null,
+      privacy: String(info.privacy_level),
+      settings: Object.fromEntries(switches.filter((k) => info[k] !== undefined).map((k) => [k, info[k]])),
+      readyAtMs: now + tiktokSettings.settings(core).processingMs,
+      postId: null,
+    });
     return apiOk({ publish_id: publishId });
   };
   app.post('/api/v2/post/publish/video/init/', init('video'));
@@ -93,7 +114,7 @@ export function registerTikTokPostRoutes(app: EmulatorApp, core: EmulatorCore): 
     if (job.failReason) return apiOk({ status: 'FAILED', fail_reason: job.failReason });
     if (!job.postId) {
       const id = String(7_300_000_000_000_000_000n + BigInt(core.posts.list({ platform: 'tiktok' }).length + 1));
-      core.posts.add({ id, platform: 'tiktok', accountId: job.accountId, text: job.text, media: job.pulled, extra: { publishId: job.publishId, privacy: job.privacy } }, core.clock.nowMs());
+      core.posts.add({ id, platform: 'tiktok', accountId: job.accountId, text: job.text, media: job.pulled, extra: { publishId: job.publishId, privacy: job.privacy, ...job.settings } }, core.clock.nowMs());
       job.postId = id;
     }
     // TikTok sends the 64-bit ids as bare JSON numbers (beyond 2^53): written into the text as digits.

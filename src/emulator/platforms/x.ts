@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type * as TwitterText from 'twitter-text';
 import { DEFAULT_POLICY, type EmulatorCore, type EmulatorPlatformModule } from '../core/types.ts';
 import type { Issued } from '../core/grantStore.ts';
 import { attachXMedia, registerXMedia } from './xMedia.ts';
@@ -9,6 +11,9 @@ import { attachXMedia, registerXMedia } from './xMedia.ts';
  * offline.access) whose reuse kills the family.
  */
 const HOUR = 3_600_000;
+/** X's own counting library (weighted length: URLs 23, CJK and emoji 2). CommonJS, loaded whole. */
+const twitterText = createRequire(import.meta.url)('twitter-text') as typeof TwitterText;
+const REPLY_SETTINGS = ['following', 'mentionedUsers', 'subscribers', 'verified'];
 
 const UNAUTHORIZED = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' };
 const BAD_TOKEN = { error: 'invalid_request', error_description: 'Value passed for the token was invalid.' };
@@ -117,16 +122,20 @@ export const emulatorModule: EmulatorPlatformModule = {
       const grant = bearerUser(core, request, reply);
       if (!grant) return reply;
       if (!grant.scopes.includes('tweet.write')) return reply.status(403).send({ title: 'Forbidden', type: 'about:blank', status: 403, detail: 'Forbidden' });
-      const { text, media: attach } = (request.body ?? {}) as { text?: unknown; media?: { media_ids?: unknown } };
-      if (typeof text !== 'string' || (text.length === 0 && !attach) || [...text].length > 280) {
+      const { text, media: attach, reply_settings } = (request.body ?? {}) as { text?: unknown; media?: { media_ids?: unknown }; reply_settings?: unknown };
+      // Text is counted as X counts it (twitter-text weighting); an empty text is allowed with media.
+      if (typeof text !== 'string' || (text.length === 0 && !attach) || (text.length > 0 && !twitterText.parseTweet(text).valid)) {
         return reply.status(400).send({ title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request' });
+      }
+      if (reply_settings !== undefined && !REPLY_SETTINGS.includes(String(reply_settings))) {
+        return reply.status(400).send({ title: 'Invalid Request', detail: `The \`reply_settings\` query parameter value [${String(reply_settings)}] is not one of [${REPLY_SETTINGS.join(',')}]`, type: 'https://api.twitter.com/2/problems/invalid-request' });
       }
       const media = attach === undefined ? [] : attachXMedia(core, grant.accountId, attach.media_ids);
       if (typeof media === 'string') {
         return reply.status(400).send({ errors: [{ message: media }], title: 'Invalid Request', detail: media, type: 'https://api.twitter.com/2/problems/invalid-request' });
       }
       const id = String(1_800_000_000_000_000_000n + BigInt(core.posts.list({ platform: 'x' }).length + 1));
-      core.posts.add({ id, platform: 'x', accountId: grant.accountId, text, media }, core.clock.nowMs());
+      core.posts.add({ id, platform: 'x', accountId: grant.accountId, text, media, extra: { reply_settings: reply_settings ?? 'everyone' } }, core.clock.nowMs());
       return reply.status(201).send({ data: { id, text, edit_history_tweet_ids: [id] } });
     });
 

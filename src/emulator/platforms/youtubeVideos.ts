@@ -15,7 +15,14 @@ import { googleApiError, googleSettings, googleUser } from './youtube.ts';
 const UPLOAD = 'https://www.googleapis.com/auth/youtube.upload';
 const READ = ['https://www.googleapis.com/auth/youtube.readonly', 'https://www.googleapis.com/auth/youtube'];
 
-type Session = { id: string; accountId: string; channelId: string; title: string; description: string; privacyStatus: string; bytes: number; videoId: string | null };
+type Session = { id: string; accountId: string; channelId: string; title: string; description: string; privacyStatus: string; metadata: Record<string, unknown>; bytes: number; videoId: string | null };
+
+/** snippet.tags: strings, at most 500 characters together (a tag with a space counts its quotes). */
+function tagsValid(tags: unknown): boolean {
+  if (tags === undefined) return true;
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string' || /[<>]/.test(t))) return false;
+  return (tags as string[]).reduce((n, t, i) => n + t.length + (t.includes(' ') ? 2 : 0) + (i > 0 ? 1 : 0), 0) <= 500;
+}
 type State = { sessions: Map<string, Session>; used: Map<string, number> };
 const stateByCore = new WeakMap<EmulatorCore, State>();
 const state = (core: EmulatorCore) => moduleState(stateByCore, core, () => ({ sessions: new Map<string, Session>(), used: new Map<string, number>() }));
@@ -64,17 +71,26 @@ export function registerYouTubeVideoRoutes(app: EmulatorApp, core: EmulatorCore)
     if (q.uploadType !== 'resumable') return reply.status(400).send(invalid('badRequest', 'Only resumable uploads are emulated.'));
     const channel = channelOf(core, grant.accountId);
     if (!channel) return reply.status(401).send(googleApiError(401, 'youtubeSignupRequired', 'The user does not have a YouTube channel.', 'UNAUTHENTICATED'));
-    const body = (request.body ?? {}) as { snippet?: { title?: unknown; description?: unknown }; status?: { privacyStatus?: unknown } };
+    const body = (request.body ?? {}) as {
+      snippet?: { title?: unknown; description?: unknown; tags?: unknown; categoryId?: unknown };
+      status?: { privacyStatus?: unknown; selfDeclaredMadeForKids?: unknown };
+    };
     const title = body.snippet?.title;
     const description = body.snippet?.description ?? '';
     if (typeof title !== 'string' || title.trim() === '' || title.length > 100 || /[<>]/.test(title)) return reply.status(400).send(invalid('invalidTitle', 'The request metadata specifies an invalid or empty video title.'));
     if (typeof description !== 'string' || Buffer.byteLength(description) > 5000 || /[<>]/.test(description)) return reply.status(400).send(invalid('invalidDescription', 'The request metadata specifies an invalid video description.'));
     const privacyStatus = String(body.status?.privacyStatus ?? 'public');
     if (!['public', 'private', 'unlisted'].includes(privacyStatus)) return reply.status(400).send(invalid('invalidVideoMetadata', 'The request metadata is invalid.'));
+    if (!tagsValid(body.snippet?.tags)) return reply.status(400).send(invalid('invalidTags', 'The request metadata specifies invalid video keywords.'));
+    const categoryId = body.snippet?.categoryId ?? '22';
+    if (typeof categoryId !== 'string' || !/^\d+$/.test(categoryId)) return reply.status(400).send(invalid('invalidCategoryId', 'The snippet.categoryId property specifies an invalid category ID.'));
+    const madeForKids = body.status?.selfDeclaredMadeForKids;
+    if (madeForKids !== undefined && typeof madeForKids !== 'boolean') return reply.status(400).send(invalid('invalidVideoMetadata', 'The request metadata is invalid.'));
+    const metadata = { tags: body.snippet?.tags ?? [], categoryId, selfDeclaredMadeForKids: madeForKids ?? false };
     const bytes = Number(request.headers['x-upload-content-length'] ?? 0);
     if (!spend(core, grant.clientId, googleSettings.settings(core).uploadCost)) return reply.status(403).send(QUOTA_EXCEEDED);
     const id = randomBytes(16).toString('base64url');
-    state(core).sessions.set(id, { id, accountId: grant.accountId, channelId: channel.id, title, description, privacyStatus, bytes, videoId: null });
+    state(core).sessions.set(id, { id, accountId: grant.accountId, channelId: channel.id, title, description, privacyStatus, metadata, bytes, videoId: null });
     const location = emulatorUrl(request, core, `/youtube/api/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status&upload_id=${id}`);
     return reply.status(200).header('location', location).header('x-guploader-uploadid', id).send();
   });
@@ -87,7 +103,7 @@ export function registerYouTubeVideoRoutes(app: EmulatorApp, core: EmulatorCore)
       if (!upload || upload.bytes === 0) return reply.status(400).send(invalid('mediaBodyRequired', 'The request does not include the video content.'));
       if (session.bytes > 0 && upload.bytes !== session.bytes) return reply.status(400).send(invalid('badContent', 'The uploaded size does not match X-Upload-Content-Length.'));
       session.videoId = randomBytes(8).toString('base64url').slice(0, 11);
-      core.posts.add({ id: session.videoId, platform: 'youtube', accountId: session.channelId, text: session.description, media: [upload], extra: { title: session.title, privacyStatus: session.privacyStatus } }, core.clock.nowMs());
+      core.posts.add({ id: session.videoId, platform: 'youtube', accountId: session.channelId, text: session.description, media: [upload], extra: { title: session.title, privacyStatus: session.privacyStatus, ...session.metadata } }, core.clock.nowMs());
     }
     const post = core.posts.get('youtube', session.videoId)!;
     return reply.status(200).send({

@@ -52,7 +52,7 @@ function postBody(credential: StoredCredential, post: PublishRequest, images: st
   return {
     author: credential.platformAccountId,
     commentary,
-    visibility: 'PUBLIC',
+    visibility: typeof post.options.visibility === 'string' ? post.options.visibility : 'PUBLIC',
     distribution: { feedDistribution: 'MAIN_FEED', targetEntities: [], thirdPartyDistributionChannels: [] },
     ...(content ? { content } : {}),
     lifecycleState: 'PUBLISHED',

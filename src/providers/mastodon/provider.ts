@@ -110,7 +110,7 @@ export const provider: Provider = {
     const response = await ctx.http(`${instance(ctx, credential)}/api/v1/statuses`, {
       method: 'POST',
       headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': post.idempotencyKey },
-      body: JSON.stringify({ status, visibility: typeof post.options.visibility === 'string' ? post.options.visibility : 'public', ...(mediaIds.length > 0 ? { media_ids: mediaIds } : {}) }),
+      body: JSON.stringify({ status, ...mastodonOptions(post.options), ...(mediaIds.length > 0 ? { media_ids: mediaIds } : {}) }),
     });
     const body = (await expectJson(response, classify, 'mastodon', ctx.clock.nowMs())) as { id?: unknown; url?: unknown };
     if (typeof body.id !== 'string') throw new ProviderError('transient', 'malformed_response', 'Mastodon accepted the post but returned no id');
@@ -141,3 +141,13 @@ export const provider: Provider = {
 
   classifyError: classifyMastodonError,
 };
+
+/** Per-post options (src/posts/platformOptions.ts) under the API's names; visibility defaults to public. */
+function mastodonOptions(o: Record<string, unknown>): Record<string, unknown> {
+  return {
+    visibility: typeof o.visibility === 'string' ? o.visibility : 'public',
+    ...(typeof o.spoilerText === 'string' && o.spoilerText !== '' ? { spoiler_text: o.spoilerText } : {}),
+    ...(typeof o.sensitive === 'boolean' ? { sensitive: o.sensitive } : {}),
+    ...(typeof o.language === 'string' ? { language: o.language } : {}),
+  };
+}

@@ -20,27 +20,46 @@ function validate(post: PublishRequest): 'video' | 'photo' {
   throw new ProviderError('bad_request', 'unsupported_media', `TikTok posts need one video, or 1 to ${tiktokFacts.limits.maxImages} photos`);
 }
 
-/** The requested privacy level if this creator may use it, else the most public one offered. */
-async function choosePrivacy(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest): Promise<string> {
+/**
+ * The post's `post_info` settings from its options (src/posts/platformOptions.ts) and what
+ * `creator_info` says this creator may do: the privacy level asked for must be one TikTok offers
+ * (never silently replaced by another; absent: the most public one offered); comments, duets and
+ * stitches are off when the post turns them off or the creator has turned them off in TikTok.
+ */
+async function postSettings(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, kind: 'video' | 'photo'): Promise<Record<string, unknown>> {
   const info = await tiktokApiPost(ctx, tiktokPaths.creatorInfo, credential.accessToken, {});
-  const options = Array.isArray(info.privacy_level_options) ? (info.privacy_level_options as string[]) : [];
-  const wanted = typeof post.options.privacyLevel === 'string' ? post.options.privacyLevel : 'PUBLIC_TO_EVERYONE';
-  if (options.includes(wanted)) return wanted;
-  const fallback = ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY'].find((p) => options.includes(p));
-  if (!fallback) throw new ProviderError('bad_request', 'no_privacy_level', 'TikTok offers no privacy level this creator may post with');
-  return fallback;
+  const offered = Array.isArray(info.privacy_level_options) ? (info.privacy_level_options as string[]) : [];
+  const o = post.options;
+  let privacy_level: string | undefined;
+  if (typeof o.privacyLevel === 'string') {
+    if (!offered.includes(o.privacyLevel)) {
+      throw new ProviderError('bad_request', 'privacy_level_not_allowed', `TikTok does not let this account post as ${o.privacyLevel} (it offers ${offered.join(', ') || 'none'})`);
+    }
+    privacy_level = o.privacyLevel;
+  } else {
+    privacy_level = ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY'].find((p) => offered.includes(p));
+  }
+  if (!privacy_level) throw new ProviderError('bad_request', 'no_privacy_level', 'TikTok offers no privacy level this creator may post with');
+  const off = (option: unknown, creatorDisabled: unknown) => option === true || creatorDisabled === true;
+  const brand = {
+    ...(typeof o.brandContentToggle === 'boolean' ? { brand_content_toggle: o.brandContentToggle } : {}),
+    ...(typeof o.brandOrganicToggle === 'boolean' ? { brand_organic_toggle: o.brandOrganicToggle } : {}),
+  };
+  const comment = { disable_comment: off(o.disableComment, info.comment_disabled) };
+  if (kind === 'photo') return { privacy_level, ...comment, ...brand };
+  return { privacy_level, ...comment, disable_duet: off(o.disableDuet, info.duet_disabled), disable_stitch: off(o.disableStitch, info.stitch_disabled), ...brand };
 }
 
 async function initPost(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, kind: 'video' | 'photo'): Promise<string> {
-  const privacy_level = await choosePrivacy(ctx, credential, post);
+  const settings = await postSettings(ctx, credential, post, kind);
   const data =
     kind === 'video'
       ? await tiktokApiPost(ctx, tiktokPaths.videoInit, credential.accessToken, {
-          post_info: { title: post.text, privacy_level, disable_comment: false, disable_duet: false, disable_stitch: false },
+          post_info: { title: post.text, ...settings },
           source_info: { source: 'PULL_FROM_URL', video_url: post.media[0]?.url },
         })
       : await tiktokApiPost(ctx, tiktokPaths.contentInit, credential.accessToken, {
-          post_info: { title: typeof post.options.title === 'string' ? post.options.title : '', description: post.text, privacy_level, disable_comment: false },
+          post_info: { title: typeof post.options.title === 'string' ? post.options.title : '', description: post.text, ...settings },
           source_info: { source: 'PULL_FROM_URL', photo_cover_index: 0, photo_images: post.media.map((m) => m.url) },
           post_mode: 'DIRECT_POST',
           media_type: 'PHOTO',

@@ -80,7 +80,12 @@ export const provider: Provider = {
     const response = await ctx.http(`${ctx.hosts.api}/2/tweets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ text, ...(mediaIds.length > 0 ? { media: { media_ids: mediaIds } } : {}) }),
+      // Per-post options (src/posts/platformOptions.ts): who may reply.
+      body: JSON.stringify({
+        text,
+        ...(mediaIds.length > 0 ? { media: { media_ids: mediaIds } } : {}),
+        ...(typeof post.options.replySettings === 'string' ? { reply_settings: post.options.replySettings } : {}),
+      }),
     });
     const body = (await expectJson(response, provider, 'x', ctx.clock.nowMs())) as { data?: { id?: unknown } };
     if (typeof body.data?.id !== 'string') throw new ProviderError('transient', 'malformed_response', 'X accepted the post but returned no id');

@@ -29,7 +29,10 @@ function validate(post: PublishRequest): PublishRequest['media'][number] {
 }
 
 async function startSession(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, video: { mimeType: string; sizeBytes: number | null }): Promise<string> {
-  const privacyStatus = typeof post.options.privacyStatus === 'string' ? post.options.privacyStatus : 'public';
+  // Per-post options (src/posts/platformOptions.ts) under the API's names.
+  const o = post.options;
+  const privacyStatus = typeof o.privacyStatus === 'string' ? o.privacyStatus : 'public';
+  const tags = Array.isArray(o.tags) ? o.tags.filter((t): t is string => typeof t === 'string') : [];
   const response = await ctx.http(`${ctx.hosts.api}${youtubePaths.uploadVideo}?uploadType=resumable&part=snippet,status`, {
     method: 'POST',
     headers: {
@@ -39,8 +42,8 @@ async function startSession(ctx: ProviderContext, credential: StoredCredential, 
       'x-upload-content-type': video.mimeType,
     },
     body: JSON.stringify({
-      snippet: { title: youtubeTitle(post), description: post.text, categoryId: '22' },
-      status: { privacyStatus, selfDeclaredMadeForKids: post.options.madeForKids === true },
+      snippet: { title: youtubeTitle(post), description: post.text, categoryId: typeof o.categoryId === 'string' ? o.categoryId : '22', ...(tags.length ? { tags } : {}) },
+      status: { privacyStatus, selfDeclaredMadeForKids: o.selfDeclaredMadeForKids === true },
     }),
   });
   if (!response.ok) await googleJson(ctx, response);
