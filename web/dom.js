@@ -81,3 +81,20 @@ export function field(label, control, hint) {
   control.id = id;
   return h('div', { class: 'field' }, h('label', { for: id }, label), control, hint ? h('small', { class: 'hint' }, hint) : null);
 }
+
+/** A button that copies `text` (a secret shown once); the text also stays selectable beside it. */
+export function copyButton(text, label = 'Copy') {
+  return h('button', {
+    type: 'button',
+    class: 'secondary small',
+    onclick: async () => {
+      try {
+        await window.navigator.clipboard.writeText(text);
+        toast('Copied.');
+      } catch {
+        // The clipboard may be refused (permissions, plain http): the value stays selectable in its field.
+        toast('The browser refused the clipboard: copy it from the field.', 'error');
+      }
+    },
+  }, label);
+}

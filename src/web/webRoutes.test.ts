@@ -17,7 +17,7 @@ describe('web app routes', () => {
   });
 
   it('answers the app shell at every app path, with a strict content security policy', async () => {
-    const paths = APP_PATHS.map((p) => p.replace(':connectionId', '5f0c5a52-1d7c-4d43-9d3e-1a2b3c4d5e6f'));
+    const paths = APP_PATHS.map((p) => p.replace(/:\w+/g, '5f0c5a52-1d7c-4d43-9d3e-1a2b3c4d5e6f'));
     for (const url of [...paths, '/connections?workspace=x&connected=y']) {
       const res = await app.inject({ method: 'GET', url });
       assert.equal(res.statusCode, 200, url);
