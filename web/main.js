@@ -36,7 +36,7 @@ const NAV = [
   ['/planner', 'Planner', ['/import']],
   ['/campaigns', 'Campaigns'],
   ['/at-risk', 'At risk'],
-  ['/settings/workspace', 'Workspace settings', ['/settings/members', '/settings/access-register', '/settings/webhooks']],
+  ['/settings/workspace', 'Settings', ['/settings/members', '/settings/access-register', '/settings/webhooks']],
   ['/overview', 'All workspaces'],
   ['/workspaces', 'Workspaces'],
 ];

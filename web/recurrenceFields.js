@@ -81,8 +81,8 @@ export function recurrenceFields(initial, today) {
       field('First day', startDate),
       h('fieldset', null, h('legend', null, 'Ends'),
         h('div', { class: 'choices' },
-          h('label', { class: 'choice' }, byCount, h('span', null, 'After a number of post times')),
-          h('label', { class: 'choice' }, byDate, h('span', null, 'On a last day'))),
+          h('label', { class: 'choice' }, byCount, h('span', null, 'After N post times')),
+          h('label', { class: 'choice' }, byDate, h('span', null, 'On a date'))),
         h('div', { class: 'field-row' }, field('Number of post times', count), field('Last day', untilDate))),
     ),
     read() {

@@ -44,7 +44,7 @@ export function renderImport(main) {
   render(
     main,
     h('div', { class: 'screen-head' }, h('h1', null, 'Import from CSV'), h('p', { class: 'sub' }, `${workspace.name} · times in ${workspace.timeZone}`)),
-    h('form', { class: 'panel', onsubmit: run(false), 'aria-label': 'Import a CSV file' },
+    h('form', { class: 'panel', onsubmit: run(false), 'aria-label': 'CSV import' },
       h('p', null, 'One row per post. The whole file is checked first: if any row has a problem, nothing is imported.'),
       field('CSV file', file),
       error,
