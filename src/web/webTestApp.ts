@@ -63,7 +63,7 @@ export async function apiFromPage(page: Page, method: string, path: string, body
       const session = (await (await fetch('/api/session')).json()) as { csrfToken: string };
       const res = await fetch(path, {
         method,
-        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'x-csrf-token': session.csrfToken },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const data = (await res.json().catch(() => null)) as { error?: { code: string } } | null;
