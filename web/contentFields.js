@@ -65,7 +65,7 @@ export function contentFields(workspace, connections, initial = null) {
     const saved = content.overrides?.[platform] ?? {};
     const ownText = h('textarea', { rows: 3, maxlength: 70000, dataset: { overrideText: platform } }, saved.text ?? '');
     const ownCounter = h('small', { class: 'hint' });
-    const options = optionFieldsOf(platform).map((o) => ({ option: o, control: optionControl(o, saved[o.key]) }));
+    const options = optionFieldsOf(platform).map((o) => ({ option: o, control: optionControl(o, readPath(saved, o.key)) }));
     const section = h('fieldset', { class: 'platform-override', dataset: { platform } },
       h('legend', null, platformLabel(platform)),
       field(`Version for ${platformLabel(platform)}`, ownText), ownCounter,
@@ -102,13 +102,10 @@ export function contentFields(workspace, connections, initial = null) {
     const out = {};
     for (const p of chosenPlatforms()) {
       const { ownText, options, saved } = sectionOf(p);
-      const o = { ...saved };
+      const o = window.structuredClone(saved);
       delete o.text;
       if (ownText.value) o.text = ownText.value;
-      for (const { option, control } of options) {
-        delete o[option.key];
-        if (control.value.trim()) o[option.key] = control.value.trim();
-      }
+      for (const { option, control } of options) writePath(o, option.key, control.value.trim() || undefined);
       if (Object.keys(o).length > 0) out[p] = o;
     }
     return out;
@@ -137,6 +134,25 @@ export function contentFields(workspace, connections, initial = null) {
       return { content: body, connectionIds: chosenIds() };
     },
   };
+}
+
+/** Option keys may be paths into the override ("options.visibility"). */
+function readPath(obj, key) {
+  return key.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj);
+}
+
+/** Sets (or, for undefined, removes) a path's value; objects left empty on the way are removed. */
+function writePath(obj, key, value) {
+  const [head, ...rest] = key.split('.');
+  if (rest.length === 0) {
+    if (value === undefined) delete obj[head];
+    else obj[head] = value;
+    return;
+  }
+  const child = obj[head] && typeof obj[head] === 'object' ? obj[head] : {};
+  writePath(child, rest.join('.'), value);
+  if (Object.keys(child).length > 0) obj[head] = child;
+  else delete obj[head];
 }
 
 function optionControl(option, value) {

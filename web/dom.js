@@ -50,6 +50,15 @@ export function errorText(err) {
 }
 
 /**
+ * post_invalid lists a problem per account and field (details.issues): draws them all into
+ * `list` (a <ul>), not only the first that the message names. Other errors clear the list.
+ */
+export function showIssues(list, err) {
+  const issues = err?.details?.issues;
+  list.replaceChildren(...(Array.isArray(issues) ? issues.map((i) => h('li', null, i.message)) : []));
+}
+
+/**
  * Runs `action` while the button shows it is busy; errors land in `errorEl` (or a toast).
  * @param {HTMLButtonElement | null} button
  * @param {() => Promise<unknown>} action

@@ -4,9 +4,10 @@
  * (`content.overrides[platform]`, src/posts/postContent.ts), its label and its control.
  *
  * The hook for more options (visibility, privacy, a Pinterest board, ...): add an entry here
- * with the override key the API accepts; the composer and the campaign form draw and read it
- * without further changes. Only keys the API's override schema knows may be listed (it refuses
- * unknown fields).
+ * with the override key the API accepts (a path such as "options.privacy" for a nested field);
+ * the composer and the campaign form draw, prefill and read it without further changes, and keep
+ * override fields they do not draw as they were. Only keys the API's override schema knows may
+ * be listed (it refuses unknown fields).
  */
 
 /**

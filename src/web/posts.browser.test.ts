@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { markNeedsReconnect } from '../lifecycle/markNeedsReconnect.ts';
 import { launchBrowser } from '../testing/browser.ts';
 import { createWorkspace, signUpAndSignIn, type TestAuth } from '../testing/testUsers.ts';
-import { connectBluesky, connectX, openSignedInPage, openWebTestApp, type WebTestApp } from './webTestApp.ts';
+import { connectBluesky, connectOAuth, connectX, openSignedInPage, openWebTestApp, type WebTestApp } from './webTestApp.ts';
 
 /**
  * A post's life in the browser, on a time-travel instance (the page follows the server's clock,
@@ -199,6 +199,31 @@ describe('web app: posts from draft to published, at risk and after a reconnect'
     assert.equal(row!.state, 'disconnected');
     await page.getByRole('link', { name: 'Planner', exact: true }).click();
     await page.locator('li.post', { hasText: 'Only on Bluesky' }).waitFor();
+  });
+
+  it('lists every problem of a refused post, and keeps a platform option (a YouTube title)', async () => {
+    const youtubeId = await connectOAuth(w, owner, workspaceId, 'youtube', '109876543210000000001');
+    const before = (await query<{ n: number }>('select count(*)::int as n from posts'))[0]!.n;
+    await page.goto(`${w.base}/compose`);
+    await page.getByLabel(/^X · /).uncheck();
+    await page.getByLabel(/^YouTube · /).check();
+    await page.getByLabel('Text', { exact: true }).fill('A tour of the studio');
+    await page.getByRole('button', { name: 'Schedule' }).click();
+    const issues = page.locator('.composer .issue-list li');
+    await issues.first().waitFor();
+    const listed = (await issues.allInnerTexts()).join('\n');
+    assert.match(listed, /title is required/);
+    assert.match(listed, /video/i);
+    assert.match(await page.locator('.composer .form-error').innerText(), /post_invalid/);
+    assert.equal((await query<{ n: number }>('select count(*)::int as n from posts'))[0]!.n, before, 'nothing stored');
+
+    await page.getByText('Per platform: a different text or options').click();
+    await page.getByLabel('YouTube title').fill('Studio tour 2026');
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await page.getByText('Draft saved.').waitFor();
+    const [stored] = await query<{ content: { overrides?: Record<string, unknown> } }>(
+      'select p.content from posts p join post_targets t on t.post_id = p.id where t.connection_id = $1', [youtubeId]);
+    assert.deepEqual(stored!.content.overrides, { youtube: { title: 'Studio tour 2026' } });
   });
 
   it('saves the alert email preferences', async () => {

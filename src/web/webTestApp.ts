@@ -76,12 +76,17 @@ export async function apiFromPage(page: Page, method: string, path: string, body
 /** The emulator's X sandbox accounts (src/emulator/platforms/x.ts). */
 export const X_ALICE = '1500000000000000001';
 
+export function connectX(w: WebTestApp, auth: TestAuth, workspaceId: string, accountId = X_ALICE): Promise<string> {
+  return connectOAuth(w, auth, workspaceId, 'x', accountId);
+}
+
 /**
- * Connects an X sandbox account to the workspace through the real flow, without the browser:
- * authorize, the emulator's consent form, the callback (as JSON). Returns the connection id.
+ * Connects a sandbox account of an OAuth platform to the workspace through the real flow,
+ * without the browser: authorize, the emulator's consent form, the callback (as JSON).
+ * Returns the connection id.
  */
-export async function connectX(w: WebTestApp, auth: TestAuth, workspaceId: string, accountId = X_ALICE): Promise<string> {
-  const res = await w.app.inject({ method: 'POST', url: `/api/workspaces/${workspaceId}/connections/authorize`, headers: auth.headers, payload: { platform: 'x' } });
+export async function connectOAuth(w: WebTestApp, auth: TestAuth, workspaceId: string, platform: string, accountId: string): Promise<string> {
+  const res = await w.app.inject({ method: 'POST', url: `/api/workspaces/${workspaceId}/connections/authorize`, headers: auth.headers, payload: { platform } });
   if (res.statusCode !== 200) throw new Error(`authorize failed: ${res.statusCode} ${res.body}`);
   const redirect = await answerConsent((res.json() as { authorizationUrl: string }).authorizationUrl, { accountId });
   const done = await w.app.inject({ method: 'GET', url: `${redirect.pathname}${redirect.search}`, headers: { cookie: auth.cookie, accept: 'application/json' } });

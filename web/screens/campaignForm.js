@@ -6,7 +6,7 @@
  */
 import { patch, post } from '../api.js';
 import { contentFields } from '../contentFields.js';
-import { busy, field, h, toast } from '../dom.js';
+import { busy, field, h, showIssues, toast } from '../dom.js';
 import { navigate } from '../navigation.js';
 import { normalizeRecurrence, recurrenceFields } from '../recurrenceFields.js';
 import { localDate, nowMs } from '../time.js';
@@ -68,11 +68,4 @@ export function campaignForm(workspace, connections, campaign) {
     ),
   );
   return { form, focus: () => name.focus() };
-}
-
-/** post_invalid lists a problem per account: show them all, not only the first. */
-function showIssues(list, err) {
-  const issues = err?.details?.issues;
-  if (!Array.isArray(issues)) return;
-  list.replaceChildren(...issues.map((i) => h('li', null, i.message)));
 }

@@ -6,7 +6,7 @@
  */
 import { get, patch, post } from '../api.js';
 import { contentFields } from '../contentFields.js';
-import { busy, field, h, render, toast } from '../dom.js';
+import { busy, field, h, render, showIssues, toast } from '../dom.js';
 import { navigate } from '../navigation.js';
 import { postEditable } from '../platforms.js';
 import { canEdit, currentWorkspace } from '../session.js';
@@ -39,6 +39,7 @@ export async function renderCompose(main) {
   const defaultAt = localDateTime(Math.ceil((nowMs() + 60_000) / 3_600_000) * 3_600_000, workspace.timeZone);
   const at = h('input', { type: 'datetime-local', name: 'scheduledAt', required: true, value: editing?.scheduledLocal?.slice(0, 16) ?? defaultAt });
   const error = h('p', { class: 'form-error', role: 'alert' });
+  const issues = h('ul', { class: 'issue-list' });
 
   const submit = (draft) => (e) => {
     e.preventDefault();
@@ -47,13 +48,20 @@ export async function renderCompose(main) {
       error.textContent = 'Choose at least one account.';
       return;
     }
+    issues.replaceChildren();
     void busy(button, async () => {
       const body = await fields.read();
       if (draft) body.draft = true;
       else body.scheduledAt = at.value;
-      const saved = editing
-        ? await patch(`/api/workspaces/${workspace.id}/posts/${editing.id}`, { ...body, version: editing.version })
-        : await post(`/api/workspaces/${workspace.id}/posts`, body);
+      let saved;
+      try {
+        saved = editing
+          ? await patch(`/api/workspaces/${workspace.id}/posts/${editing.id}`, { ...body, version: editing.version })
+          : await post(`/api/workspaces/${workspace.id}/posts`, body);
+      } catch (err) {
+        showIssues(issues, err);
+        throw err;
+      }
       const shifted = saved.timeAdjustment ? ' (moved by a daylight-saving change)' : '';
       toast(draft ? 'Draft saved.' : `Scheduled for ${saved.scheduledLocal?.replace('T', ' ')} ${workspace.timeZone}${shifted}.`);
       navigate(editing?.campaignId ? `/campaigns/${editing.campaignId}` : '/planner');
@@ -72,6 +80,7 @@ export async function renderCompose(main) {
       fields.nodes,
       field(`When (${workspace.timeZone})`, at, 'Local time in the workspace’s time zone.'),
       error,
+      issues,
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary' }, editing ? 'Save and schedule' : 'Schedule'),
         h('button', { type: 'button', class: 'secondary', onclick: submit(true) }, 'Save as draft'),
