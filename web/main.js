@@ -104,7 +104,13 @@ async function route() {
   void refreshRiskCount();
 }
 
+/** Counts screen loads, so only the latest one clears the busy mark. */
+let loads = 0;
+
 async function show(main, screen, params) {
+  // Busy while the screen loads: assistive tech waits for it, and so do the browser tests.
+  const load = ++loads;
+  main.setAttribute('aria-busy', 'true');
   try {
     await screen(main, params);
   } catch (err) {
@@ -116,6 +122,8 @@ async function show(main, screen, params) {
       return;
     }
     render(main, h('div', { class: 'panel error-panel', role: 'alert' }, h('h1', null, 'Something went wrong'), h('p', null, errorText(err))));
+  } finally {
+    if (load === loads) main.removeAttribute('aria-busy');
   }
   main.focus({ preventScroll: true });
 }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../testing/browser.ts';
 import { createWorkspace, signUpAndSignIn, type TestAuth } from '../testing/testUsers.ts';
-import { connectX, openSignedInPage, openWebTestApp, type WebTestApp } from './webTestApp.ts';
+import { connectX, openSignedInPage, openWebTestApp, settled, type WebTestApp } from './webTestApp.ts';
 
 /** The first Monday at least three days after `ms`, as a local date "YYYY-MM-DD". */
 function mondayAfter(ms: number): string {
@@ -123,6 +123,7 @@ describe('web app: campaigns and CSV import', () => {
     assert.equal(await page.locator('li.post').count(), 5);
     await page.getByLabel('Campaign').selectOption({ label: 'Spring launch' });
     await page.waitForURL(/campaign=/);
+    await settled(page);
     await page.locator('li.post').first().waitFor();
     assert.equal(await page.locator('li.post').count(), 4);
     assert.equal(await page.locator('li.post', { hasText: 'Not in the campaign' }).count(), 0);

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { markNeedsReconnect } from '../lifecycle/markNeedsReconnect.ts';
 import { launchBrowser } from '../testing/browser.ts';
 import { createWorkspace, signUpAndSignIn, type TestAuth } from '../testing/testUsers.ts';
-import { connectBluesky, connectOAuth, connectX, openSignedInPage, openWebTestApp, type WebTestApp } from './webTestApp.ts';
+import { connectBluesky, connectOAuth, connectX, openSignedInPage, openWebTestApp, settled, type WebTestApp } from './webTestApp.ts';
 
 /**
  * A post's life in the browser, on a time-travel instance (the page follows the server's clock,
@@ -82,16 +82,20 @@ describe('web app: posts from draft to published, at risk and after a reconnect'
     assert.equal(await page.locator('li.post').count(), 2);
     await page.getByLabel('Account').selectOption({ label: 'X · Alice (sandbox)' });
     await page.waitForURL(/connection=/);
+    await settled(page);
     await page.locator('li.post').first().waitFor();
     assert.equal(await page.locator('li.post').count(), 1);
     assert.match(await page.locator('li.post').innerText(), /pottery/i);
 
     await page.getByLabel('Account').selectOption({ label: 'All' });
     await page.waitForURL((u) => !u.search.includes('connection='));
+    await settled(page);
     await page.getByLabel('Platform').selectOption({ label: 'Bluesky' });
     await page.waitForURL(/platform=bluesky/);
+    await settled(page);
     await page.locator('.segmented a[data-status="scheduled"]').click();
     await page.waitForURL(/status=scheduled/);
+    await settled(page);
     assert.equal(await page.locator('li.post').count(), 2, 'both posts have a scheduled Bluesky target');
     await page.locator('.segmented a[data-status="failed"]').click();
     await page.getByText('No posts here yet.').waitFor();
@@ -169,6 +173,7 @@ describe('web app: posts from draft to published, at risk and after a reconnect'
     await page.waitForURL(/\/_emulator\//);
     await page.locator('#allow').click();
     await page.waitForURL(/\/connections/);
+    await settled(page);
     await page.getByText(/is reconnected/).waitFor();
     const panel = page.locator('section.missed-posts');
     await panel.getByRole('heading', { name: '1 post(s) of Alice (sandbox) on X did not go out' }).waitFor();

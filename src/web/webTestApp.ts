@@ -105,3 +105,8 @@ export async function connectBluesky(w: WebTestApp, auth: TestAuth, workspaceId:
   if (res.statusCode !== 200) throw new Error(`bluesky connect failed: ${res.statusCode} ${res.body}`);
   return (res.json() as { connection: { id: string } }).connection.id;
 }
+
+/** Waits until the app's current screen has loaded (web/main.js marks <main> busy meanwhile). */
+export async function settled(page: Page): Promise<void> {
+  await page.locator('main:not([aria-busy])').waitFor({ state: 'attached' });
+}

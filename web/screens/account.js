@@ -52,8 +52,8 @@ function tokensPanel(tokens, created, zone) {
                 if (!confirm(`Revoke ${t.name}? Scripts using it stop working.`)) return;
                 void busy(e.currentTarget, async () => {
                   await del(`/api/tokens/${t.id}`);
-                  toast(`${t.name} is revoked.`);
                   await refresh();
+                  toast(`${t.name} is revoked.`);
                 });
               },
             }, 'Revoke'),
@@ -81,8 +81,8 @@ function instancePanel(settings) {
       e.preventDefault();
       void busy(e.submitter, async () => {
         const saved = await patch('/api/instance/settings', { openSignUp: open.checked });
-        toast(saved.openSignUp ? 'Anyone can now create an account.' : 'Sign-up is by invitation only.');
         await refresh();
+        toast(saved.openSignUp ? 'Anyone can now create an account.' : 'Sign-up is by invitation only.');
       }, error);
     },
   },

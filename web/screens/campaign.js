@@ -58,8 +58,8 @@ function endButton(base, campaign) {
       if (!confirm(`End ${campaign.name}? Its future posts are cancelled; those already out stay.`)) return;
       void busy(e.currentTarget, async () => {
         await post(`${base}/campaigns/${campaign.id}/cancel`);
-        toast('The series has ended.');
         await refresh();
+        toast('The series has ended.');
       });
     },
   }, 'End the series');

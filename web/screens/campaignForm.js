@@ -44,12 +44,11 @@ export function campaignForm(workspace, connections, campaign) {
             if (campaign) {
               const changed = JSON.stringify(recurrence) !== JSON.stringify(normalizeRecurrence(campaign.recurrence));
               saved = await patch(`${base}/${campaign.id}`, { name: name.value.trim(), content, connectionIds, ...(changed ? { recurrence } : {}), version: campaign.version });
-              toast(`Series saved: ${saved.posts.upcoming} upcoming post(s).`);
             } else {
               saved = await post(base, { name: name.value.trim(), recurrence, content, connectionIds });
-              toast(`Campaign ${saved.name} created: ${saved.posts.upcoming} post(s) scheduled.`);
             }
             await navigate(`/campaigns/${saved.id}`);
+            toast(campaign ? `Series saved: ${saved.posts.upcoming} upcoming post(s).` : `Campaign ${saved.name} created: ${saved.posts.upcoming} post(s) scheduled.`);
           } catch (err) {
             showIssues(details, err);
             throw err;

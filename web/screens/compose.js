@@ -63,8 +63,8 @@ export async function renderCompose(main) {
         throw err;
       }
       const shifted = saved.timeAdjustment ? ' (moved by a daylight-saving change)' : '';
+      await navigate(editing?.campaignId ? `/campaigns/${editing.campaignId}` : '/planner');
       toast(draft ? 'Draft saved.' : `Scheduled for ${saved.scheduledLocal?.replace('T', ' ')} ${workspace.timeZone}${shifted}.`);
-      navigate(editing?.campaignId ? `/campaigns/${editing.campaignId}` : '/planner');
     }, error);
   };
 

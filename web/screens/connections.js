@@ -158,8 +158,8 @@ function rowActions(c, platform, workspace) {
             if (!confirm(`Disconnect ${label}? Perennial revokes its access and erases the tokens; the history and posts stay.`)) return;
             void busy(e.currentTarget, async () => {
               const done = await api('DELETE', `/api/workspaces/${workspace.id}/connections/${c.id}`);
-              toast(done.revokedAtPlatform ? `${label} is disconnected and its access revoked.` : `${label} is disconnected.`);
               await refresh();
+              toast(done.revokedAtPlatform ? `${label} is disconnected and its access revoked.` : `${label} is disconnected.`);
             });
           },
         }, 'Disconnect')

@@ -46,8 +46,8 @@ function memberRow(m, ctx) {
           const select = e.currentTarget;
           void busy(select, async () => {
             await patch(`${ctx.base}/members/${m.userId}`, { role: select.value });
-            toast(`${label} is now ${select.value}.`);
             await refresh();
+            toast(`${label} is now ${select.value}.`);
           }).then(() => { if (select.isConnected) select.value = m.role; });
         },
       }, ROLES.filter((r) => ctx.owner || r !== 'owner').map((r) => h('option', { value: r, selected: r === m.role }, `${r} (${ROLE_HINTS[r]})`)))
@@ -74,12 +74,12 @@ function removeButton(m, label, ctx, leaving) {
         await del(`${ctx.base}/members/${m.userId}`);
         if (leaving) {
           await loadWorkspaces();
-          toast(`You left ${ctx.workspace.name}.`);
           await navigate('/workspaces');
+          toast(`You left ${ctx.workspace.name}.`);
           return;
         }
-        toast(`${label} was removed.`);
         await refresh();
+        toast(`${label} was removed.`);
       });
     },
   }, leaving ? 'Leave' : 'Remove');
@@ -96,8 +96,8 @@ function inviteForm(ctx) {
       e.preventDefault();
       void busy(e.submitter, async () => {
         const sent = await post(`${ctx.base}/invitations`, { email: email.value.trim(), role: role.value });
-        toast(`Invitation sent to ${sent.email}.`);
         await refresh();
+        toast(`Invitation sent to ${sent.email}.`);
       }, error);
     },
   },
@@ -123,8 +123,8 @@ function pendingList(invitations, ctx) {
               'aria-label': `Revoke the invitation of ${i.email}`,
               onclick: (e) => busy(e.currentTarget, async () => {
                 await del(`${ctx.base}/invitations/${i.id}`);
-                toast(`The invitation of ${i.email} is revoked.`);
                 await refresh();
+                toast(`The invitation of ${i.email} is revoked.`);
               }),
             }, 'Revoke'),
           ))),

@@ -24,8 +24,8 @@ export async function missedPostsPanel(workspace, connection, editable) {
   const retryAll = (button, scheduledAt) =>
     busy(button, async () => {
       const { rescheduled } = await post(`/api/workspaces/${workspace.id}/connections/${connection.id}/targets/retry`, scheduledAt ? { scheduledAt } : {});
-      toast(scheduledAt ? `${rescheduled.length} post(s) rescheduled.` : `${rescheduled.length} post(s) going out now.`);
       await navigate('/connections', { replace: true });
+      toast(scheduledAt ? `${rescheduled.length} post(s) rescheduled.` : `${rescheduled.length} post(s) going out now.`);
     }, error);
 
   return h(

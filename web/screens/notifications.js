@@ -25,8 +25,8 @@ export async function renderNotifications(main) {
             class: 'secondary',
             onclick: (e) => busy(e.currentTarget, async () => {
               const { marked } = await post('/api/notifications/read-all');
-              toast(`${marked} marked read.`);
               await refresh();
+              toast(`${marked} marked read.`);
             }),
           }, 'Mark all read')
         : null,

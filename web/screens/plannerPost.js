@@ -56,8 +56,8 @@ function cancelButton(p, ctx) {
       if (!confirm('Cancel every target of this post that has not gone out?')) return;
       void busy(e.currentTarget, async () => {
         await post(`/api/workspaces/${ctx.workspace.id}/posts/${p.id}/cancel`, { version: p.version });
-        toast('Post cancelled.');
         await refresh();
+        toast('Post cancelled.');
       });
     },
   }, 'Cancel post');
@@ -95,8 +95,8 @@ export function targetActions(t, workspace) {
   const act = (button, path, body, done) =>
     busy(button, async () => {
       await post(`${base}/${path}`, body);
-      toast(done);
       await refresh();
+      toast(done);
     });
   return h(
     'div',

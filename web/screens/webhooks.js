@@ -55,8 +55,8 @@ function endpointItem(e, base, workspace) {
           class: 'secondary small',
           onclick: (ev) => busy(ev.currentTarget, async () => {
             await patch(`${base}/${e.id}`, { enabled: !e.enabled });
-            toast(e.enabled ? 'Endpoint paused.' : 'Endpoint active again.');
             await refresh();
+            toast(e.enabled ? 'Endpoint paused.' : 'Endpoint active again.');
           }),
         }, e.enabled ? 'Pause' : 'Resume'),
         h('button', {
@@ -67,8 +67,8 @@ function endpointItem(e, base, workspace) {
             if (!confirm(`Delete the endpoint ${e.url} and its delivery log?`)) return;
             void busy(ev.currentTarget, async () => {
               await del(`${base}/${e.id}`);
-              toast('Endpoint deleted.');
               await refresh();
+              toast('Endpoint deleted.');
             });
           },
         }, 'Delete'),

@@ -31,8 +31,8 @@ function generalForm(workspace) {
       void busy(e.submitter, async () => {
         const saved = await patch(`/api/workspaces/${workspace.id}`, { name: name.value.trim(), timeZone: zone.value });
         await loadWorkspaces();
-        toast(`${saved.name} saved; times are entered in ${saved.timeZone}.`);
         await refresh();
+        toast(`${saved.name} saved; times are entered in ${saved.timeZone}.`);
       }, error);
     },
   },
@@ -55,8 +55,8 @@ function archivePanel(workspace) {
         void busy(e.currentTarget, async () => {
           await post(`/api/workspaces/${workspace.id}/archive`);
           await loadWorkspaces();
+          await navigate('/workspaces');
           toast(`${workspace.name} is archived.`);
-          navigate('/workspaces');
         });
       },
     }, 'Archive this workspace'));

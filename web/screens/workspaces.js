@@ -29,8 +29,8 @@ export function renderWorkspaces(main) {
           const created = await post('/api/workspaces', { name: name.value.trim(), timeZone: zone.value });
           await loadWorkspaces();
           selectWorkspace(created.id);
+          await navigate('/connections');
           toast(`Workspace ${created.name} created.`);
-          navigate('/connections');
         }, error);
       },
     },
@@ -87,8 +87,8 @@ function archivedList() {
               onclick: (e) => busy(e.currentTarget, async () => {
                 await post(`/api/workspaces/${w.id}/unarchive`);
                 await loadWorkspaces();
-                toast(`${w.name} is back.`);
                 await refresh();
+                toast(`${w.name} is back.`);
               }),
             }, 'Unarchive')
           : null,
