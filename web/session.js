@@ -66,6 +66,11 @@ export function currentWorkspace() {
   return session.workspaces.find((w) => w.id === session.workspaceId) ?? null;
 }
 
+/** One of the user's active workspaces by id, or null. */
+export function workspaceOf(id) {
+  return session.workspaces.find((w) => w.id === id) ?? null;
+}
+
 export function workspaceName(id) {
   return session.workspaces.find((w) => w.id === id)?.name ?? 'another workspace';
 }

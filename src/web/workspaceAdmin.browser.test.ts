@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { markNeedsReconnect } from '../lifecycle/markNeedsReconnect.ts';
 import { launchBrowser } from '../testing/browser.ts';
 import { createWorkspace, signUpAndSignIn, type TestAuth } from '../testing/testUsers.ts';
 import { apiFromPage, connectX, openSignedInPage, openWebTestApp, type WebTestApp } from './webTestApp.ts';
@@ -296,6 +297,26 @@ describe('web app: workspaces, members, roles and settings', () => {
     await page.getByText('Client B is back.').waitFor();
     await page.locator('#workspace-switcher option', { hasText: 'Client B' }).waitFor({ state: 'attached' });
     assert.equal(await page.getByRole('heading', { name: 'Archived' }).count(), 0);
+  });
+
+  it('shows a member made viewer after an alert the pop-up without a Reconnect button', async () => {
+    // Alerts go to editors and above: Vic is alerted as an editor, then made a viewer.
+    const setRole = (role: string) => query("update workspace_members set role = $1 where user_id = (select id from users where email = 'vic@client.test')", [role]);
+    await setRole('editor');
+    await w.ctx.db.transaction((tx) => markNeedsReconnect(w.ctx, tx, { connectionId: xId, reason: 'token_revoked', now: w.ctx.clock.now(), accessAction: 'revoked' }));
+    await setRole('viewer');
+    const { page: vp, pageErrors } = await openSignedInPage(browser, w, viewer);
+    errors.push(pageErrors);
+    await vp.goto(`${w.base}/planner`);
+    const popup = vp.locator('#reconnect-popup');
+    await popup.getByRole('heading', { name: 'A connection needs you' }).waitFor();
+    assert.equal(await popup.getByRole('button', { name: 'Reconnect' }).count(), 0);
+    await popup.getByText('Ask an editor of this workspace to reconnect it.').waitFor();
+    await popup.getByRole('button', { name: 'Later' }).click();
+    await vp.getByRole('link', { name: /^Notifications/ }).click();
+    await vp.locator('ol.notifications li').first().waitFor();
+    assert.equal(await vp.locator('ol.notifications').getByRole('link', { name: 'Reconnect' }).count(), 0);
+    await vp.context().close();
     assert.deepEqual(errors.flat(), []);
   });
 });

@@ -14,8 +14,9 @@ import { campaignForm } from './campaignForm.js';
 export async function renderCampaign(main, { campaignId }) {
   const workspace = currentWorkspace();
   const base = `/api/workspaces/${workspace.id}`;
-  const [campaign, { connections }, planner] = await Promise.all([
-    get(`${base}/campaigns/${encodeURIComponent(campaignId)}`),
+  // The campaign first: a wrong id answers its clear 404 before the planner's query check.
+  const campaign = await get(`${base}/campaigns/${encodeURIComponent(campaignId)}`);
+  const [{ connections }, planner] = await Promise.all([
     get(`${base}/connections?includeDisconnected=true`),
     get(`${base}/planner?${new URLSearchParams({ campaignId, limit: '500' })}`),
   ]);

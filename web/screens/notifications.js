@@ -5,7 +5,7 @@
 import { api, get, post } from '../api.js';
 import { busy, field, h, render, toast } from '../dom.js';
 import { navigate, refresh } from '../navigation.js';
-import { selectWorkspace, session } from '../session.js';
+import { canEdit, selectWorkspace, session, workspaceOf } from '../session.js';
 import { formatInstant, relative } from '../time.js';
 import { setUnreadCount } from '../unreadCount.js';
 
@@ -51,7 +51,9 @@ function notificationItem(n, zone) {
       h('small', { class: 'muted' }, h('time', { datetime: n.createdAt }, formatInstant(n.createdAt, zone)), ` · ${relative(n.createdAt)}`),
     ),
     h('div', { class: 'actions' },
-      n.connectionId && n.kind !== 'reconnected' ? h('a', { class: 'button secondary small', href: `/connections/${n.connectionId}/reconnect` }, 'Reconnect') : null,
+      n.connectionId && n.kind !== 'reconnected' && canEdit(workspaceOf(n.workspaceId))
+        ? h('a', { class: 'button secondary small', href: `/connections/${n.connectionId}/reconnect` }, 'Reconnect')
+        : null,
       missedButton(n),
       unread
         ? h('button', {
@@ -70,7 +72,7 @@ function notificationItem(n, zone) {
 /** A "reconnected" notice names the posts whose time passed meanwhile: offer them for retry. */
 function missedButton(n) {
   const passed = Array.isArray(n.data?.passedTargetIds) ? n.data.passedTargetIds.length : 0;
-  if (n.kind !== 'reconnected' || passed === 0 || !n.workspaceId || !session.workspaces.some((w) => w.id === n.workspaceId)) return null;
+  if (n.kind !== 'reconnected' || passed === 0 || !workspaceOf(n.workspaceId)) return null;
   return h('button', {
     type: 'button',
     class: 'primary small',
