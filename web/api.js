@@ -5,12 +5,14 @@
  */
 
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
+  /** @param {number} status @param {string} code @param {string} message @param {unknown} [details] */
+  constructor(status, code, message, details) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    /** The API's `details` (csv_invalid's errors by row, post_invalid's issues per target). */
+    this.details = details ?? null;
   }
 }
 
@@ -31,13 +33,21 @@ export function onSandboxTime(listener) {
  * @param {string} path  under /api
  * @param {unknown} [body]
  */
-export async function api(method, path, body) {
+export function api(method, path, body) {
+  return send(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? null : 'application/json');
+}
+
+/**
+ * Sends a raw body (a CSV file as text/csv); answers like `api`.
+ * @param {string} method @param {string} path @param {BodyInit | undefined} body @param {string | null} contentType
+ */
+export async function send(method, path, body, contentType) {
   const headers = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (contentType) headers['content-type'] = contentType;
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let res;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+    res = await fetch(path, { method, headers, body, credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, 'network', 'Perennial cannot be reached. Check your connection and try again.');
   }
@@ -55,13 +65,15 @@ export async function api(method, path, body) {
   }
   if (!res.ok) {
     const error = data && data.error ? data.error : { code: 'internal', message: `Request failed (${res.status})` };
-    throw new ApiError(res.status, error.code, error.message);
+    throw new ApiError(res.status, error.code, error.message, error.details);
   }
   return data;
 }
 
 export const get = (path) => api('GET', path);
 export const post = (path, body) => api('POST', path, body);
+export const patch = (path, body) => api('PATCH', path, body);
+export const del = (path) => api('DELETE', path);
 
 /**
  * Uploads one file as multipart/form-data (field "file"); answers like `api`.

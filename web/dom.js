@@ -50,6 +50,15 @@ export function errorText(err) {
 }
 
 /**
+ * post_invalid lists a problem per account and field (details.issues): draws them all into
+ * `list` (a <ul>), not only the first that the message names. Other errors clear the list.
+ */
+export function showIssues(list, err) {
+  const issues = err?.details?.issues;
+  list.replaceChildren(...(Array.isArray(issues) ? issues.map((i) => h('li', null, i.message)) : []));
+}
+
+/**
  * Runs `action` while the button shows it is busy; errors land in `errorEl` (or a toast).
  * @param {HTMLButtonElement | null} button
  * @param {() => Promise<unknown>} action
@@ -80,4 +89,21 @@ export function field(label, control, hint) {
   const id = control.id || `f-${Math.random().toString(36).slice(2, 9)}`;
   control.id = id;
   return h('div', { class: 'field' }, h('label', { for: id }, label), control, hint ? h('small', { class: 'hint' }, hint) : null);
+}
+
+/** A button that copies `text` (a secret shown once); the text also stays selectable beside it. */
+export function copyButton(text, label = 'Copy') {
+  return h('button', {
+    type: 'button',
+    class: 'secondary small',
+    onclick: async () => {
+      try {
+        await window.navigator.clipboard.writeText(text);
+        toast('Copied.');
+      } catch {
+        // The clipboard may be refused (permissions, plain http): the value stays selectable in its field.
+        toast('The browser refused the clipboard: copy it from the field.', 'error');
+      }
+    },
+  }, label);
 }

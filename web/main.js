@@ -6,35 +6,59 @@ import { ApiError, onSandboxTime, post } from './api.js';
 import { navigate, setRouter } from './navigation.js';
 import { h, render, toast, errorText } from './dom.js';
 import { checkReconnectPopup } from './reconnectPopup.js';
+import { refreshRiskCount, riskBadge } from './risk.js';
 import { showSandboxBanner, updateSandboxTime } from './sandboxBanner.js';
 import { currentWorkspace, loadSession, selectWorkspace, session, signedOut } from './session.js';
 import { followServerTime } from './time.js';
 import { refreshUnreadCount, unreadBadge } from './unreadCount.js';
+import { renderAccessRegister } from './screens/accessRegister.js';
+import { renderAccount } from './screens/account.js';
+import { renderAtRisk } from './screens/atRisk.js';
+import { renderCampaign } from './screens/campaign.js';
+import { renderCampaigns, renderNewCampaign } from './screens/campaigns.js';
 import { renderConnections, startReconnect } from './screens/connections.js';
 import { renderCompose } from './screens/compose.js';
+import { renderImport } from './screens/importCsv.js';
 import { renderInvitation } from './screens/invitation.js';
+import { renderMembers } from './screens/members.js';
 import { renderNotifications } from './screens/notifications.js';
 import { renderOverview } from './screens/overview.js';
 import { renderPlanner } from './screens/planner.js';
 import { renderSignIn } from './screens/signIn.js';
+import { renderWebhooks } from './screens/webhooks.js';
+import { renderWorkspaceSettings } from './screens/workspaceSettings.js';
 import { renderWorkspaces } from './screens/workspaces.js';
 
+/** [path, label, also current under these paths] */
 const NAV = [
   ['/connections', 'Connections'],
   ['/compose', 'Compose'],
-  ['/planner', 'Planner'],
+  ['/planner', 'Planner', ['/import']],
+  ['/campaigns', 'Campaigns'],
+  ['/at-risk', 'At risk'],
+  ['/settings/workspace', 'Settings', ['/settings/members', '/settings/access-register', '/settings/webhooks']],
   ['/overview', 'All workspaces'],
   ['/workspaces', 'Workspaces'],
 ];
 
-/** [pattern, screen, needs a workspace]; `:name` segments become params. */
+/** [pattern, screen, needs a workspace]; `:name` segments become params (src/web/webRoutes.ts serves each). */
 const ROUTES = [
   ['/connections/:connectionId/reconnect', (main, p) => startReconnect(main, p.connectionId), false],
   ['/connections', renderConnections, true],
   ['/compose', renderCompose, true],
   ['/planner', renderPlanner, true],
+  ['/import', renderImport, true],
+  ['/campaigns', renderCampaigns, true],
+  ['/campaigns/new', renderNewCampaign, true],
+  ['/campaigns/:campaignId', renderCampaign, true],
+  ['/at-risk', renderAtRisk, false],
   ['/notifications', renderNotifications, false],
   ['/settings/notifications', renderNotifications, false],
+  ['/settings/account', renderAccount, false],
+  ['/settings/workspace', renderWorkspaceSettings, true],
+  ['/settings/members', renderMembers, true],
+  ['/settings/access-register', renderAccessRegister, true],
+  ['/settings/webhooks', renderWebhooks, true],
   ['/overview', renderOverview, false],
   ['/workspaces', renderWorkspaces, false],
   ['/invitation', renderInvitation, false],
@@ -77,9 +101,16 @@ async function route() {
   await show(main, found.screen, found.params);
   void checkReconnectPopup();
   void refreshUnreadCount();
+  void refreshRiskCount();
 }
 
+/** Counts screen loads, so only the latest one clears the busy mark. */
+let loads = 0;
+
 async function show(main, screen, params) {
+  // Busy while the screen loads: assistive tech waits for it, and so do the browser tests.
+  const load = ++loads;
+  main.setAttribute('aria-busy', 'true');
   try {
     await screen(main, params);
   } catch (err) {
@@ -91,6 +122,8 @@ async function show(main, screen, params) {
       return;
     }
     render(main, h('div', { class: 'panel error-panel', role: 'alert' }, h('h1', null, 'Something went wrong'), h('p', null, errorText(err))));
+  } finally {
+    if (load === loads) main.removeAttribute('aria-busy');
   }
   main.focus({ preventScroll: true });
 }
@@ -119,11 +152,12 @@ function drawHeader() {
     h(
       'nav',
       { 'aria-label': 'Main' },
-      NAV.map(([path, label]) => h('a', { href: path, 'aria-current': here.startsWith(path) ? 'page' : null }, label)),
+      NAV.map(([path, label, also = []]) =>
+        h('a', { href: path, 'aria-current': [path, ...also].some((p) => here.startsWith(p)) ? 'page' : null }, label, path === '/at-risk' ? [' ', riskBadge()] : null)),
     ),
     h('div', { class: 'header-end' },
       h('a', { href: '/notifications', class: 'bell', 'aria-current': here === '/notifications' ? 'page' : null }, 'Notifications ', unreadBadge()),
-      h('span', { class: 'who' }, session.user.name || session.user.email),
+      h('a', { class: 'who', href: '/settings/account', 'aria-current': here === '/settings/account' ? 'page' : null, title: 'Your settings and API tokens' }, session.user.name || session.user.email),
       h('button', { type: 'button', class: 'link-button', onclick: signOut }, 'Sign out'),
     ),
   );

@@ -35,6 +35,14 @@ export function healthBadge(h, status) {
 /** Post target statuses, in the planner's filter order. */
 export const TARGET_STATUSES = ['draft', 'scheduled', 'paused', 'publishing', 'published', 'failed', 'unknown', 'cancelled'];
 
+/**
+ * Whether a post may still be edited (src/posts/postEditability.ts): nothing of it has gone out
+ * or may have (publishing, published, unknown), and it was not cancelled.
+ */
+export function postEditable(post) {
+  return post.status !== 'cancelled' && !post.targets.some((t) => ['publishing', 'published', 'unknown'].includes(t.status));
+}
+
 export function statusBadge(h, status) {
   return h('span', { class: `status status-${status}` }, status.charAt(0).toUpperCase() + status.slice(1));
 }

@@ -6,7 +6,7 @@ import { get, post } from './api.js';
 import { busy, h, render } from './dom.js';
 import { platformLabel } from './platforms.js';
 import { beginReconnect } from './screens/connections.js';
-import { workspaceName } from './session.js';
+import { canEdit, workspaceName, workspaceOf } from './session.js';
 
 const dialog = () => document.getElementById('reconnect-popup');
 let shownIds = '';
@@ -60,11 +60,13 @@ function popupItem(item, error) {
       h('small', null, `${platformLabel(item.platform)} · ${workspaceName(item.workspaceId)}`),
     ),
     h('div', { class: 'actions' },
-      h('button', {
-        type: 'button',
-        class: 'primary',
-        onclick: (e) => busy(e.currentTarget, () => beginReconnect(item.workspaceId, item.connectionId), error),
-      }, 'Reconnect'),
+      canEdit(workspaceOf(item.workspaceId))
+        ? h('button', {
+            type: 'button',
+            class: 'primary',
+            onclick: (e) => busy(e.currentTarget, () => beginReconnect(item.workspaceId, item.connectionId), error),
+          }, 'Reconnect')
+        : h('span', { class: 'hint' }, 'Ask an editor of this workspace to reconnect it.'),
       h('button', {
         type: 'button',
         class: 'secondary',

@@ -56,7 +56,7 @@ async function advance(button, duration) {
   await busy(button, async () => {
     const report = await post('/api/sandbox/advance', { duration });
     const ran = report.queues.reduce((n, q) => n + q.ran, 0);
-    toast(`Moved ${duration}: ${report.steps} step(s), ${ran} task(s) ran.`);
     await refresh();
+    toast(`Moved ${duration}: ${report.steps} step(s), ${ran} task(s) ran.`);
   });
 }

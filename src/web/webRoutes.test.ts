@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildApp, type App } from '../http/app.ts';
 import { openTestContext, type TestContext } from '../testing/testContext.ts';
-import { APP_PATHS, webRoutes } from './webRoutes.ts';
+import { WEBHOOK_EVENT_TYPES } from '../webhooks/enqueueWebhookEvent.ts';
+import { APP_PATHS, WEB_DIR, webRoutes } from './webRoutes.ts';
 
 describe('web app routes', () => {
   let ctx: TestContext;
@@ -17,7 +20,7 @@ describe('web app routes', () => {
   });
 
   it('answers the app shell at every app path, with a strict content security policy', async () => {
-    const paths = APP_PATHS.map((p) => p.replace(':connectionId', '5f0c5a52-1d7c-4d43-9d3e-1a2b3c4d5e6f'));
+    const paths = APP_PATHS.map((p) => p.replace(/:\w+/g, '5f0c5a52-1d7c-4d43-9d3e-1a2b3c4d5e6f'));
     for (const url of [...paths, '/connections?workspace=x&connected=y']) {
       const res = await app.inject({ method: 'GET', url });
       assert.equal(res.statusCode, 200, url);
@@ -26,6 +29,19 @@ describe('web app routes', () => {
       assert.match(String(res.headers['content-security-policy']), /script-src 'self'/);
       assert.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'/);
     }
+  });
+
+  it('answers the shell at every path the app routes, so a reload or a shared link lands on its screen', async () => {
+    const main = await fs.readFile(path.join(WEB_DIR, 'main.js'), 'utf8');
+    const routes = main.slice(main.indexOf('const ROUTES'), main.indexOf('];', main.indexOf('const ROUTES')));
+    const patterns = [...routes.matchAll(/\['(\/[^']*)'/g)].map((m) => m[1]);
+    assert.ok(patterns.length >= 15, `found ${patterns.length} routes`);
+    for (const pattern of patterns) assert.ok(APP_PATHS.includes(pattern!), `${pattern} is routed by web/main.js but not served by webRoutes.ts`);
+  });
+
+  it('offers exactly the webhook events the API knows', async () => {
+    const screen = await import(new URL('../../web/screens/webhooks.js', import.meta.url).href);
+    assert.deepEqual((screen.WEBHOOK_EVENTS as [string, string][]).map(([type]) => type), [...WEBHOOK_EVENT_TYPES]);
   });
 
   it('serves the modules and styles with their types', async () => {

@@ -1,104 +1,92 @@
 /**
  * The composer: one post for one or many connections, as a draft or scheduled at a local time
- * in the workspace's time zone (POST /api/workspaces/:id/posts).
+ * in the workspace's time zone (POST /api/workspaces/:id/posts). With `?post=<id>` it edits a
+ * post that has not gone out (PATCH .../posts/:id with the version it loaded; an occurrence of a
+ * campaign edited here leaves the series).
  */
-import { get, post, upload } from '../api.js';
-import { busy, field, h, render, toast } from '../dom.js';
+import { get, patch, post } from '../api.js';
+import { contentFields } from '../contentFields.js';
+import { busy, field, h, render, showIssues, toast } from '../dom.js';
 import { navigate } from '../navigation.js';
-import { countCharacters, platformLabel, TEXT_LIMITS } from '../platforms.js';
+import { postEditable } from '../platforms.js';
 import { canEdit, currentWorkspace } from '../session.js';
 import { localDateTime, nowMs } from '../time.js';
 
 export async function renderCompose(main) {
   const workspace = currentWorkspace();
-  const { connections } = await get(`/api/workspaces/${workspace.id}/connections`);
+  const postId = new URL(location.href).searchParams.get('post');
+  const [{ connections }, editing] = await Promise.all([
+    get(`/api/workspaces/${workspace.id}/connections`),
+    postId ? get(`/api/workspaces/${workspace.id}/posts/${encodeURIComponent(postId)}`) : null,
+  ]);
   const usable = connections.filter((c) => c.state !== 'disconnected');
+  const title = editing ? 'Edit post' : 'Compose';
   if (!canEdit(workspace)) {
-    render(main, h('h1', null, 'Compose'), h('p', { class: 'hint' }, 'You are a viewer in this workspace: composing needs the editor role.'));
+    render(main, h('h1', null, title), h('p', { class: 'hint' }, 'You are a viewer in this workspace: composing needs the editor role.'));
     return;
   }
   if (usable.length === 0) {
-    render(main, h('h1', null, 'Compose'), h('p', { class: 'empty' }, 'Connect an account first. ', h('a', { href: '/connections' }, 'Go to connections')));
+    render(main, h('h1', null, title), h('p', { class: 'empty' }, 'Connect an account first. ', h('a', { href: '/connections' }, 'Go to connections')));
+    return;
+  }
+  if (editing && !postEditable(editing)) {
+    render(main, h('h1', null, title), h('p', { class: 'notice notice-error', role: 'alert' }, 'This post was cancelled or has started going out, so it can no longer be edited.'));
     return;
   }
 
-  const text = h('textarea', { name: 'text', rows: 6, required: true, maxlength: 70000 });
-  const counter = h('small', { class: 'hint', 'aria-live': 'polite' });
-  const link = h('input', { type: 'url', name: 'link', placeholder: 'https://…' });
-  const files = h('input', { type: 'file', name: 'media', multiple: true, accept: 'image/*,video/*' });
-  // Files already uploaded (a retry after a refused post does not upload them again).
-  const uploaded = new Map();
-  const uploadAll = async () => {
-    const ids = [];
-    for (const file of files.files ?? []) {
-      if (!uploaded.has(file)) uploaded.set(file, (await upload(`/api/workspaces/${workspace.id}/media`, file)).id);
-      ids.push(uploaded.get(file));
-    }
-    return ids;
-  };
+  const fields = contentFields(workspace, usable, editing ? { content: editing.content, connectionIds: editing.targets.map((t) => t.connectionId) } : null);
   // The default: the next full hour, in the workspace's zone.
-  const at = h('input', { type: 'datetime-local', name: 'scheduledAt', required: true, value: localDateTime(Math.ceil((nowMs() + 60_000) / 3_600_000) * 3_600_000, workspace.timeZone) });
-  const boxes = usable.map((c, i) =>
-    h('label', { class: 'choice' },
-      h('input', { type: 'checkbox', name: 'connection', value: c.id, checked: usable.length === 1 || i === 0, dataset: { platform: c.platform } }),
-      h('span', null, `${platformLabel(c.platform)} · ${c.displayName}`),
-      c.state === 'needs_reconnect' ? h('small', { class: 'status status-needs_reconnect' }, 'needs reconnect: the post waits, paused') : null,
-    ),
-  );
+  const defaultAt = localDateTime(Math.ceil((nowMs() + 60_000) / 3_600_000) * 3_600_000, workspace.timeZone);
+  const at = h('input', { type: 'datetime-local', name: 'scheduledAt', required: true, value: editing?.scheduledLocal?.slice(0, 16) ?? defaultAt });
   const error = h('p', { class: 'form-error', role: 'alert' });
-
-  const updateCounter = () => {
-    const chosen = boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.dataset.platform);
-    const limits = chosen.map((p) => [p, TEXT_LIMITS[p]]).filter(([, n]) => n).sort((a, b) => a[1] - b[1]);
-    const used = countCharacters(text.value);
-    const tightest = limits[0];
-    counter.textContent = tightest ? `${used} / ${tightest[1]} characters (${platformLabel(tightest[0])})` : `${used} characters`;
-    counter.classList.toggle('over', !!tightest && used > tightest[1]);
-  };
-  text.addEventListener('input', updateCounter);
-  for (const b of boxes) b.addEventListener('change', updateCounter);
-  updateCounter();
+  const issues = h('ul', { class: 'issue-list' });
 
   const submit = (draft) => (e) => {
     e.preventDefault();
     const button = draft ? e.currentTarget : e.submitter;
-    const connectionIds = boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
-    if (connectionIds.length === 0) {
+    if (fields.chosenIds().length === 0) {
       error.textContent = 'Choose at least one account.';
       return;
     }
-    const body = { content: { text: text.value }, connectionIds };
-    if (link.value.trim()) body.content.link = link.value.trim();
-    if (draft) body.draft = true;
-    else body.scheduledAt = at.value;
+    issues.replaceChildren();
     void busy(button, async () => {
-      const mediaIds = await uploadAll();
-      if (mediaIds.length) body.content.mediaIds = mediaIds;
-      const created = await post(`/api/workspaces/${workspace.id}/posts`, body);
-      const shifted = created.timeAdjustment ? ' (moved by a daylight-saving change)' : '';
-      toast(draft ? 'Draft saved.' : `Scheduled for ${created.scheduledLocal?.replace('T', ' ')} ${workspace.timeZone}${shifted}.`);
-      navigate('/planner');
+      const body = await fields.read();
+      if (draft) body.draft = true;
+      else body.scheduledAt = at.value;
+      let saved;
+      try {
+        saved = editing
+          ? await patch(`/api/workspaces/${workspace.id}/posts/${editing.id}`, { ...body, version: editing.version })
+          : await post(`/api/workspaces/${workspace.id}/posts`, body);
+      } catch (err) {
+        showIssues(issues, err);
+        throw err;
+      }
+      const shifted = saved.timeAdjustment ? ' (moved by a daylight-saving change)' : '';
+      await navigate(editing?.campaignId ? `/campaigns/${editing.campaignId}` : '/planner');
+      toast(draft ? 'Draft saved.' : `Scheduled for ${saved.scheduledLocal?.replace('T', ' ')} ${workspace.timeZone}${shifted}.`);
     }, error);
   };
 
   render(
     main,
-    h('div', { class: 'screen-head' }, h('h1', null, 'Compose'), h('p', { class: 'sub' }, workspace.name)),
+    h('div', { class: 'screen-head' }, h('h1', null, title), h('p', { class: 'sub' }, workspace.name)),
+    editing?.campaignId
+      ? h('p', { class: 'notice notice-info' }, 'This post is an occurrence of a campaign. Saving it here changes this one only and takes it out of the series: later edits of the series leave it as it is.')
+      : null,
     h(
       'form',
       { class: 'panel composer', onsubmit: submit(false) },
-      h('fieldset', null, h('legend', null, 'Post to'), h('div', { class: 'choices' }, boxes)),
-      field('Text', text),
-      counter,
-      field('Link (optional)', link),
-      field('Images or a video (optional)', files, 'Instagram, TikTok, YouTube and Pinterest need media.'),
+      fields.nodes,
       field(`When (${workspace.timeZone})`, at, 'Local time in the workspace’s time zone.'),
       error,
+      issues,
       h('div', { class: 'actions' },
-        h('button', { type: 'submit', class: 'primary' }, 'Schedule'),
+        h('button', { type: 'submit', class: 'primary' }, editing ? 'Save and schedule' : 'Schedule'),
         h('button', { type: 'button', class: 'secondary', onclick: submit(true) }, 'Save as draft'),
+        editing ? h('a', { class: 'button secondary', href: '/planner' }, 'Back to the planner') : null,
       ),
     ),
   );
-  text.focus();
+  fields.text.focus();
 }

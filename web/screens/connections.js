@@ -1,22 +1,19 @@
 /**
  * The connections screen: every connection of the workspace with its health (state, access
- * expiry, hard end, last and next refresh), Connect per platform (OAuth through the platform's
- * consent page, Bluesky app password, Mastodon server), Reconnect and Disconnect. It also shows
- * the outcome the OAuth callback sends back in the query (?connected, ?reconnected, ?select, ?error).
+ * expiry, hard end, last and next refresh), who connected it and when, its scopes; Reconnect and
+ * Disconnect; the connect panel (connectPanel.js). It also shows the outcome the OAuth callback
+ * sends back in the query (?connected, ?reconnected, ?select, ?error) and, after a reconnect
+ * (or with ?missed=<id>), the posts whose time passed meanwhile (missedPosts.js).
  */
 import { api, get, post } from '../api.js';
-import { busy, field, h, render, toast } from '../dom.js';
+import { busy, h, render, toast } from '../dom.js';
 import { navigate, refresh } from '../navigation.js';
 import { healthBadge, platformLabel, refreshPurposeLabel } from '../platforms.js';
-import { canEdit, currentWorkspace, selectWorkspace, session } from '../session.js';
+import { canAdmin, canEdit, currentWorkspace, selectWorkspace } from '../session.js';
 import { formatInstant, relative } from '../time.js';
+import { connectPanel } from './connectPanel.js';
+import { missedPostsPanel } from './missedPosts.js';
 import { showAccountSelection } from './selectAccount.js';
-
-/**
- * The emulator's fake app-password accounts (src/emulator/platforms/bluesky.ts), so a newcomer
- * can try the form in the sandbox.
- */
-const SANDBOX_LOGINS = { bluesky: 'sign in as alice.sandbox.bsky.social with the app password abcd-efgh-ijkl-mnop.' };
 
 /** Starts a reconnect and leaves for the platform's consent page (same window). */
 export async function beginReconnect(workspaceId, connectionId) {
@@ -41,31 +38,42 @@ export async function startReconnect(main, connectionId) {
 export async function renderConnections(main) {
   const workspace = currentWorkspace();
   const base = `/api/workspaces/${workspace.id}`;
-  const [{ connections }, { items: health }, { platforms }] = await Promise.all([
+  const params = new URL(location.href).searchParams;
+  const [{ connections }, { items: health }, { platforms }, { members }] = await Promise.all([
     get(`${base}/connections`),
     get(`${base}/connections-health`),
     get('/api/platforms'),
+    get(`${base}/members`),
   ]);
   const byId = new Map(connections.map((c) => [c.id, c]));
   const editable = canEdit(workspace);
   const notice = callbackNotice(byId);
   const rows = health.filter((item) => byId.has(item.connectionId));
+  const people = new Map(members.map((m) => [m.userId, m.name || m.email]));
+  // After a reconnect, the posts whose time passed meanwhile; the panel keeps its address (?missed).
+  const missedId = params.get('missed') ?? params.get('reconnected');
+  const missed = missedId && byId.has(missedId) ? await missedPostsPanel(workspace, byId.get(missedId), editable) : null;
 
   render(
     main,
-    h('div', { class: 'screen-head' }, h('h1', null, 'Connections'), h('p', { class: 'sub' }, workspace.name)),
+    h('div', { class: 'screen-head' },
+      h('h1', null, 'Connections'),
+      h('p', { class: 'sub' }, workspace.name),
+      canAdmin(workspace) ? h('a', { class: 'button secondary', href: '/settings/access-register' }, 'Access register') : null,
+    ),
     notice,
+    missed,
     rows.length === 0
       ? h('p', { class: 'empty' }, 'No account is connected yet. Connect one below.')
-      : h('div', { class: 'table-wrap' }, connectionsTable(rows, byId, platforms, workspace, editable)),
+      : h('div', { class: 'table-wrap' }, connectionsTable(rows, byId, platforms, workspace, editable, people)),
     editable ? connectPanel(platforms, workspace) : h('p', { class: 'hint' }, 'You are a viewer in this workspace: connecting accounts needs the editor role.'),
   );
 
-  const params = new URL(location.href).searchParams;
   if (params.get('select')) await showAccountSelection(workspace.id, params.get('select'));
   const reconnectId = params.get('reconnect');
   if (reconnectId && byId.has(reconnectId)) main.querySelector(`[data-password-form]`)?.scrollIntoView();
-  if (params.size) history.replaceState(null, '', '/connections' + (reconnectId ? `?reconnect=${reconnectId}` : ''));
+  const keep = reconnectId ? `?reconnect=${reconnectId}` : missed ? `?missed=${missedId}` : '';
+  if (params.size) history.replaceState(null, '', `/connections${keep}`);
 }
 
 function callbackNotice(byId) {
@@ -83,14 +91,14 @@ function callbackNotice(byId) {
   return null;
 }
 
-function connectionsTable(rows, byId, platforms, workspace, editable) {
+function connectionsTable(rows, byId, platforms, workspace, editable, people) {
   const tz = workspace.timeZone;
   const modeOf = (id) => platforms.find((p) => p.id === id);
   return h(
     'table',
     { class: 'connections' },
     h('caption', { class: 'visually-hidden' }, 'Connections, most urgent first'),
-    h('thead', null, h('tr', null, ['Platform', 'Account', 'State', 'Access expires', 'Hard end', 'Last refresh', 'Next refresh', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', null, h('tr', null, ['Platform', 'Account', 'State', 'Access expires', 'Hard end', 'Last refresh', 'Next refresh', 'Connected', ''].map((t) => h('th', { scope: 'col' }, t)))),
     h(
       'tbody',
       null,
@@ -107,11 +115,26 @@ function connectionsTable(rows, byId, platforms, workspace, editable) {
           h('td', null, instantCell(item.endsAt, tz), item.endReason ? h('div', { class: 'muted' }, item.endReason) : null),
           h('td', null, instantCell(item.lastRefreshedAt, tz)),
           h('td', null, instantCell(item.nextRefreshAt, tz), refreshPurposeLabel(item.nextRefreshPurpose) ? h('div', { class: 'muted' }, refreshPurposeLabel(item.nextRefreshPurpose)) : null),
+          h('td', { class: 'connected' }, connectedCell(c, people, tz)),
           h('td', { class: 'row-actions' }, editable && item.status !== 'disconnected' ? rowActions(c, platform, workspace) : null),
         );
       }),
     ),
   );
+}
+
+/** Who connected the account and when, and the scopes the platform granted (product points 1, 13). */
+function connectedCell(c, people, tz) {
+  const by = c.connectedBy ? (people.get(c.connectedBy) ?? 'a former member') : 'unknown';
+  return [
+    h('time', { datetime: c.connectedAt, title: c.connectedAt }, formatInstant(c.connectedAt, tz)),
+    h('div', { class: 'muted' }, `by ${by}`),
+    c.scopes.length
+      ? h('details', { class: 'scopes' },
+          h('summary', null, `${c.scopes.length} scope(s)`),
+          h('ul', null, c.scopes.map((s) => h('li', null, h('code', null, s)))))
+      : h('div', { class: 'muted' }, 'no scopes recorded'),
+  ];
 }
 
 function instantCell(iso, tz) {
@@ -126,7 +149,7 @@ function rowActions(c, platform, workspace) {
       ? h('a', { class: 'button secondary small', href: `/connections?reconnect=${c.id}`, 'aria-label': `Reconnect ${label}` }, 'Reconnect')
       : h('button', { type: 'button', class: 'secondary small', 'aria-label': `Reconnect ${label}`, onclick: (e) => busy(e.currentTarget, () => beginReconnect(workspace.id, c.id)) }, 'Reconnect');
   const disconnect =
-    workspace.role === 'owner' || workspace.role === 'admin'
+    canAdmin(workspace)
       ? h('button', {
           type: 'button',
           class: 'danger small',
@@ -135,95 +158,12 @@ function rowActions(c, platform, workspace) {
             if (!confirm(`Disconnect ${label}? Perennial revokes its access and erases the tokens; the history and posts stay.`)) return;
             void busy(e.currentTarget, async () => {
               const done = await api('DELETE', `/api/workspaces/${workspace.id}/connections/${c.id}`);
-              toast(done.revokedAtPlatform ? `${label} is disconnected and its access revoked.` : `${label} is disconnected.`);
               await refresh();
+              toast(done.revokedAtPlatform ? `${label} is disconnected and its access revoked.` : `${label} is disconnected.`);
             });
           },
         }, 'Disconnect')
       : null;
   return [reconnect, ' ', disconnect];
-}
-
-function connectPanel(platforms, workspace) {
-  const reconnectId = new URL(location.href).searchParams.get('reconnect');
-  const oauth = platforms.filter((p) => p.connectMethod === 'oauth2');
-  const error = h('p', { class: 'form-error', role: 'alert' });
-  const connect = (button, body) =>
-    busy(button, async () => {
-      const { authorizationUrl } = await post(`/api/workspaces/${workspace.id}/connections/authorize`, body);
-      location.assign(authorizationUrl);
-    }, error);
-
-  return h(
-    'section',
-    { class: 'panel', 'aria-labelledby': 'connect-title' },
-    h('h2', { id: 'connect-title' }, 'Connect an account'),
-    h('p', { class: 'hint' }, 'You will authorize Perennial on the platform, then come back here.'),
-    h(
-      'div',
-      { class: 'connect-grid' },
-      oauth
-        .filter((p) => p.instanceUrl !== 'required')
-        .map((p) =>
-          h('button', { type: 'button', class: 'connect', dataset: { platform: p.id }, onclick: (e) => connect(e.currentTarget, { platform: p.id }) },
-            `Connect ${p.displayName}`,
-            p.mode === 'sandbox' ? h('span', { class: 'tag' }, 'sandbox') : null,
-          ),
-        ),
-    ),
-    error,
-    oauth.filter((p) => p.instanceUrl === 'required').map((p) => instanceForm(p, connect)),
-    platforms.filter((p) => p.connectMethod === 'app_password').map((p) => passwordForm(p, workspace, reconnectId)),
-  );
-}
-
-function instanceForm(platform, connect) {
-  const input = h('input', { type: 'url', name: 'instanceUrl', required: true, placeholder: 'https://mastodon.social', autocomplete: 'url' });
-  return h(
-    'form',
-    {
-      class: 'inline-form',
-      dataset: { instanceForm: platform.id },
-      onsubmit: (e) => {
-        e.preventDefault();
-        void connect(e.submitter, { platform: platform.id, instanceUrl: input.value.trim() });
-      },
-    },
-    h('h3', null, platform.displayName, platform.mode === 'sandbox' ? h('span', { class: 'tag' }, 'sandbox') : null),
-    field('Your server', input, 'The address of the server your account lives on.'),
-    h('button', { type: 'submit', class: 'primary' }, `Connect ${platform.displayName}`),
-  );
-}
-
-function passwordForm(platform, workspace, reconnectId) {
-  const reconnecting = reconnectId && session.workspaceId === workspace.id ? reconnectId : null;
-  const identifier = h('input', { name: 'identifier', required: true, autocomplete: 'username', placeholder: 'you.bsky.social' });
-  const password = h('input', { name: 'password', type: 'password', required: true, autocomplete: 'off' });
-  const error = h('p', { class: 'form-error', role: 'alert' });
-  return h(
-    'form',
-    {
-      class: 'inline-form',
-      dataset: { passwordForm: platform.id },
-      onsubmit: (e) => {
-        e.preventDefault();
-        void busy(e.submitter, async () => {
-          const body = { platform: platform.id, identifier: identifier.value.trim(), password: password.value };
-          if (reconnecting) body.connectionId = reconnecting;
-          const result = await post(`/api/workspaces/${workspace.id}/connections/password`, body);
-          password.value = '';
-          if (result.result === 'select_account') return showAccountSelection(workspace.id, result.selectionId, result.accounts);
-          navigate(`/connections?${result.result}=${result.connection.id}`, { replace: true });
-        }, error);
-      },
-    },
-    h('h3', null, reconnecting ? `Reconnect ${platform.displayName}` : platform.displayName, platform.mode === 'sandbox' ? h('span', { class: 'tag' }, 'sandbox') : null),
-    h('p', { class: 'hint' }, 'Create an app password in your account settings. Perennial uses it once to sign in and never stores it.'),
-    platform.mode === 'sandbox' && SANDBOX_LOGINS[platform.id] ? h('p', { class: 'hint' }, `Sandbox: ${SANDBOX_LOGINS[platform.id]}`) : null,
-    field('Handle or email', identifier),
-    field('App password', password),
-    error,
-    h('button', { type: 'submit', class: 'primary' }, reconnecting ? 'Reconnect' : `Connect ${platform.displayName}`),
-  );
 }
 

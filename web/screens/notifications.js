@@ -4,8 +4,8 @@
  */
 import { api, get, post } from '../api.js';
 import { busy, field, h, render, toast } from '../dom.js';
-import { refresh } from '../navigation.js';
-import { session } from '../session.js';
+import { navigate, refresh } from '../navigation.js';
+import { canEdit, selectWorkspace, session, workspaceOf } from '../session.js';
 import { formatInstant, relative } from '../time.js';
 import { setUnreadCount } from '../unreadCount.js';
 
@@ -25,8 +25,8 @@ export async function renderNotifications(main) {
             class: 'secondary',
             onclick: (e) => busy(e.currentTarget, async () => {
               const { marked } = await post('/api/notifications/read-all');
-              toast(`${marked} marked read.`);
               await refresh();
+              toast(`${marked} marked read.`);
             }),
           }, 'Mark all read')
         : null,
@@ -51,7 +51,10 @@ function notificationItem(n, zone) {
       h('small', { class: 'muted' }, h('time', { datetime: n.createdAt }, formatInstant(n.createdAt, zone)), ` · ${relative(n.createdAt)}`),
     ),
     h('div', { class: 'actions' },
-      n.connectionId && n.kind !== 'reconnected' ? h('a', { class: 'button secondary small', href: `/connections/${n.connectionId}/reconnect` }, 'Reconnect') : null,
+      n.connectionId && n.kind !== 'reconnected' && canEdit(workspaceOf(n.workspaceId))
+        ? h('a', { class: 'button secondary small', href: `/connections/${n.connectionId}/reconnect` }, 'Reconnect')
+        : null,
+      missedButton(n),
       unread
         ? h('button', {
             type: 'button',
@@ -64,6 +67,20 @@ function notificationItem(n, zone) {
         : null,
     ),
   );
+}
+
+/** A "reconnected" notice names the posts whose time passed meanwhile: offer them for retry. */
+function missedButton(n) {
+  const passed = Array.isArray(n.data?.passedTargetIds) ? n.data.passedTargetIds.length : 0;
+  if (n.kind !== 'reconnected' || passed === 0 || !workspaceOf(n.workspaceId)) return null;
+  return h('button', {
+    type: 'button',
+    class: 'primary small',
+    onclick: () => {
+      selectWorkspace(n.workspaceId);
+      navigate(`/connections?missed=${n.connectionId}`);
+    },
+  }, `Retry or reschedule ${passed} post(s)`);
 }
 
 function preferencesForm(prefs) {

@@ -5,7 +5,7 @@
 import { get } from '../api.js';
 import { h, render } from '../dom.js';
 import { healthBadge, HEALTH_LABELS, platformLabel } from '../platforms.js';
-import { selectWorkspace, session, workspaceName } from '../session.js';
+import { canEdit, selectWorkspace, session, workspaceName, workspaceOf } from '../session.js';
 import { formatInstant, relative } from '../time.js';
 import { navigate } from '../navigation.js';
 
@@ -37,7 +37,7 @@ export async function renderOverview(main) {
                   h('td', null, i.endsAt ? [formatInstant(i.endsAt, zoneOf(i.workspaceId)), h('div', { class: 'muted' }, i.daysLeft !== null ? `${i.daysLeft} day(s) left` : relative(i.endsAt))] : '—'),
                   h('td', null, i.nextRefreshAt ? formatInstant(i.nextRefreshAt, zoneOf(i.workspaceId)) : '—'),
                   h('td', null,
-                    i.status === 'needs_reconnect' || i.status === 'revoked'
+                    (i.status === 'needs_reconnect' || i.status === 'revoked') && canEdit(workspaceOf(i.workspaceId))
                       ? h('a', { class: 'button primary small', href: `/connections/${i.connectionId}/reconnect` }, 'Reconnect')
                       : h('button', { type: 'button', class: 'secondary small', onclick: () => { selectWorkspace(i.workspaceId); navigate('/connections'); } }, 'Open'),
                   ),

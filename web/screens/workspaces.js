@@ -1,8 +1,8 @@
 /**
- * Workspaces: the user's workspaces with their role and time zone, switch to one, create one,
- * change a workspace's time zone (admins).
+ * Workspaces: the user's workspaces with their role and time zone, switch to one, open its
+ * settings, create one; archived ones apart, with Unarchive for their owners.
  */
-import { api, post } from '../api.js';
+import { post } from '../api.js';
 import { busy, field, h, render, toast } from '../dom.js';
 import { navigate, refresh } from '../navigation.js';
 import { loadWorkspaces, selectWorkspace, session } from '../session.js';
@@ -29,8 +29,8 @@ export function renderWorkspaces(main) {
           const created = await post('/api/workspaces', { name: name.value.trim(), timeZone: zone.value });
           await loadWorkspaces();
           selectWorkspace(created.id);
+          await navigate('/connections');
           toast(`Workspace ${created.name} created.`);
-          navigate('/connections');
         }, error);
       },
     },
@@ -48,6 +48,7 @@ export function renderWorkspaces(main) {
     first
       ? null
       : h('ul', { class: 'workspace-list' }, session.workspaces.map((w) => workspaceItem(w))),
+    archivedList(),
     create,
   );
   if (first) name.focus();
@@ -55,29 +56,42 @@ export function renderWorkspaces(main) {
 
 function workspaceItem(w) {
   const current = w.id === session.workspaceId;
-  const zone = zoneSelect(w.timeZone, 'timeZone');
-  zone.setAttribute('aria-label', `Time zone of ${w.name}`);
-  const admin = w.role === 'owner' || w.role === 'admin';
+  const open = (path) => () => {
+    selectWorkspace(w.id);
+    navigate(path);
+  };
   return h(
     'li',
-    { class: current ? 'current' : null },
+    { class: current ? 'current' : null, dataset: { workspaceId: w.id } },
     h('div', null, h('strong', null, w.name), h('span', { class: 'muted' }, ` · ${w.role} · ${w.timeZone}`), current ? h('span', { class: 'tag' }, 'current') : null),
     h('div', { class: 'actions' },
-      current ? null : h('button', { type: 'button', class: 'secondary small', onclick: () => { selectWorkspace(w.id); navigate('/connections'); } }, 'Open'),
-      admin
-        ? h('form', {
-            class: 'zone-form',
-            onsubmit: (e) => {
-              e.preventDefault();
-              void busy(e.submitter, async () => {
-                await api('PATCH', `/api/workspaces/${w.id}`, { timeZone: zone.value });
-                await loadWorkspaces();
-                toast(`${w.name} now uses ${zone.value}.`);
-                await refresh();
-              });
-            },
-          }, zone, h('button', { type: 'submit', class: 'secondary small' }, 'Set time zone'))
-        : null,
+      current ? null : h('button', { type: 'button', class: 'secondary small', 'aria-label': `Open ${w.name}`, onclick: open('/connections') }, 'Open'),
+      h('button', { type: 'button', class: 'secondary small', 'aria-label': `Settings of ${w.name}`, onclick: open('/settings/workspace') }, 'Settings'),
     ),
+  );
+}
+
+/** Archived workspaces: read-only, listed apart; their owners bring them back. */
+function archivedList() {
+  if (session.archived.length === 0) return null;
+  return h('section', { class: 'panel', 'aria-labelledby': 'archived-title' },
+    h('h2', { id: 'archived-title' }, 'Archived'),
+    h('ul', { class: 'workspace-list' }, session.archived.map((w) =>
+      h('li', { dataset: { workspaceId: w.id } },
+        h('div', null, h('strong', null, w.name), h('span', { class: 'muted' }, ` · ${w.role} · archived ${String(w.archivedAt).slice(0, 10)}`)),
+        w.role === 'owner'
+          ? h('button', {
+              type: 'button',
+              class: 'secondary small',
+              'aria-label': `Unarchive ${w.name}`,
+              onclick: (e) => busy(e.currentTarget, async () => {
+                await post(`/api/workspaces/${w.id}/unarchive`);
+                await loadWorkspaces();
+                await refresh();
+                toast(`${w.name} is back.`);
+              }),
+            }, 'Unarchive')
+          : null,
+      ))),
   );
 }
