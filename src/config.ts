@@ -99,6 +99,8 @@ const envSchema = z.object({
   CONNECTION_VERIFY_INTERVAL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
   /** Security policy: a connection unused this many days must be re-authorized (0: off). */
   CONNECTION_REAUTH_AFTER_DAYS: z.coerce.number().int().min(0).max(3650).default(0),
+  /** The Google OAuth app's consent screen is External + Testing: YouTube grants end after 7 days. */
+  GOOGLE_OAUTH_TESTING_MODE: bool.default(false),
   /** Largest file one upload may carry (images and videos), in megabytes. */
   MEDIA_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(100_000).default(1024),
   ...Object.fromEntries(
@@ -143,6 +145,8 @@ export type Config = Readonly<{
   connectionVerifyIntervalMs: number;
   /** null: no inactivity re-authentication policy. */
   connectionReauthAfterMs: number | null;
+  /** Google testing mode: every YouTube grant ends 7 days after consent. */
+  googleOauthTestingMode: boolean;
   /** Largest upload accepted, in bytes. */
   mediaMaxUploadBytes: number;
   /** Real OAuth apps by platform; a platform without one runs against the emulator (sandbox). */
@@ -207,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     alertThresholdDays: Object.freeze(e.ALERT_THRESHOLD_DAYS),
     connectionVerifyIntervalMs: e.CONNECTION_VERIFY_INTERVAL_HOURS * 3_600_000,
     connectionReauthAfterMs: e.CONNECTION_REAUTH_AFTER_DAYS > 0 ? e.CONNECTION_REAUTH_AFTER_DAYS * 86_400_000 : null,
+    googleOauthTestingMode: e.GOOGLE_OAUTH_TESTING_MODE,
     mediaMaxUploadBytes: e.MEDIA_MAX_UPLOAD_MB * 1024 * 1024,
     platformCredentials: Object.freeze(platformCredentials),
   });

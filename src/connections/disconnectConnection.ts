@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../http/errors.ts';
+import { recordConnectionEvent } from '../lifecycle/transitionConnection.ts';
 import { getProvider, isPlatformId } from '../providers/registry.ts';
 import { ProviderError } from '../providers/types.ts';
 import { recordAccess } from './accessLog.ts';
@@ -48,6 +49,7 @@ export async function disconnectConnection(ctx: AppContext, input: { userId: str
       .where(eq(connections.id, connection.id))
       .returning();
     const log = { workspaceId: connection.workspaceId, connectionId: connection.id, actorUserId: input.userId, platform: connection.platform, app: connection.appClientId, scopes: connection.scopes, at: now };
+    await recordConnectionEvent(tx, { connectionId: connection.id, workspaceId: connection.workspaceId, from: connection.state, to: 'disconnected', reason: 'disconnected_by_user', at: now });
     if (revokedAtPlatform) await recordAccess(tx, { ...log, action: 'revoked' });
     await recordAccess(tx, { ...log, action: 'disconnected', detail: revokeError ? { revokeFailed: revokeError } : { revokedAtPlatform } });
     return row!;

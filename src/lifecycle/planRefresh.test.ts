@@ -25,9 +25,12 @@ function base(over: Partial<PlanInput>): PlanInput {
     hasRefreshToken: true,
     warnDays: [7, 3, 1],
     verifyIntervalMs: 1000 * D, // out of the way unless a test needs it
+    retry: null,
     now,
     random: () => 0,
     ...over,
+    // A check grid through `now` unless the test places it: checks then fall a whole interval after the last one.
+    checkPhaseMs: over.checkPhaseMs ?? (over.verifyIntervalMs ? now.getTime() % over.verifyIntervalMs : 0),
   };
 }
 
