@@ -8,7 +8,9 @@ import { after, before, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { loadCredential } from '../connections/credentials.ts';
 import { getProvider, providerContext } from '../providers/registry.ts';
+import { ProviderError } from '../providers/types.ts';
 import { getLifecycleConnection } from './connectionLifecycleRow.ts';
+import { ensureFreshAccess } from './ensureFreshAccess.ts';
 import { claimDueRefreshes, getRefreshRow, markRefreshInFlight, planConnectionRefresh } from './refreshesRepo.ts';
 import { REFRESH_LEASE_MS } from './refreshQueue.ts';
 import { openLifecycleHarness, type LifecycleHarness } from './testing/lifecycleHarness.ts';
@@ -70,6 +72,15 @@ test('invalid_client pauses X for every connection, alerts the instance owner on
   assert.deepEqual(pause.rows, [{ platform: 'x', reason: 'invalid_client' }]);
   await makeDue(alice);
   assert.deepEqual(await h.runDue(), [], 'the paused platform is not retried per connection');
+  // A publish that needs a refresh meanwhile is told at once, instead of waiting out the lease poll.
+  const started = performance.now();
+  await assert.rejects(ensureFreshAccess(h.ctx, bob, { validForMs: 10 * 60_000 }), (err: ProviderError) => {
+    assert.equal(err.errorClass, 'transient');
+    assert.equal(err.reason, 'platform_paused');
+    assert.match(err.message, /invalid_client/);
+    return true;
+  });
+  assert.ok(performance.now() - started < 10_000, 'no 120 s wait');
 
   client.clientSecret = secret;
   await h.runUntil(h.ctx.clock.nowMs() + H + 60_000);
@@ -79,4 +90,42 @@ test('invalid_client pauses X for every connection, alerts the instance owner on
   }
   assert.deepEqual((await h.ctx.db.execute(sql`select * from platform_pauses`)).rows, []);
   assert.equal((await h.ctx.db.execute(sql`select count(*)::int as n from notifications`)).rows[0]!.n, 1, 'alerted once');
+});
+
+test('a 503 then a revocation: needs_reconnect with the platform\'s reason, not rotation_lost (the 503 did not rotate)', async () => {
+  const id = await h.connect('x', ALICE);
+  await h.runDue();
+  const lostBefore = (await h.ctx.db.execute(sql`select count(*)::int as n from rotation_losses where connection_id = ${id}`)).rows[0]!.n;
+  h.ctx.clock.advance(3 * H);
+  await makeDue(id);
+  h.emulator.core.faults.add({ platform: 'x', endpoint: '/2/oauth2/token', kind: 'server_error', status: 503, times: 1 });
+  assert.deepEqual(await h.runDue(), ['failed']);
+  const row = (await getRefreshRow(h.ctx.db, id))!;
+  assert.equal(row.inFlightTokenVersion, null, 'the platform answered: its outcome is known');
+  assert.equal((await getLifecycleConnection(h.ctx.db, id))!.state, 'degraded');
+  h.emulator.core.grants.revokeAccount('x', ALICE, 'user_revoked');
+  h.ctx.clock.set(row.dueAt!.getTime());
+  assert.deepEqual(await h.runDue(), ['failed']);
+  const c = (await getLifecycleConnection(h.ctx.db, id))!;
+  assert.equal(c.state, 'needs_reconnect');
+  assert.notEqual(c.stateReason, 'rotation_lost');
+  assert.equal((await h.ctx.db.execute(sql`select count(*)::int as n from rotation_losses where connection_id = ${id}`)).rows[0]!.n, lostBefore, 'nothing counted as lost');
+});
+
+test('a 429 keeps no in-flight marker; a truncated response keeps it (its outcome is unknown)', async () => {
+  const id = await h.connect('x', ALICE); // reconnect after the revocation above
+  await h.runDue();
+  for (const [kind, expectMarker] of [['rate_limit', false], ['truncated_json', true]] as const) {
+    h.ctx.clock.advance(3 * H);
+    await makeDue(id);
+    h.emulator.core.faults.add({ platform: 'x', endpoint: '/2/oauth2/token', kind, retryAfterS: 1, times: 1 });
+    assert.deepEqual(await h.runDue(), ['failed'], kind);
+    const row = (await getRefreshRow(h.ctx.db, id))!;
+    assert.equal(row.inFlightTokenVersion !== null, expectMarker, kind);
+    if (!expectMarker) {
+      // The retry after a plain error status refreshes normally.
+      h.ctx.clock.set(row.dueAt!.getTime());
+      assert.deepEqual(await h.runDue(), ['refreshed'], `${kind}: recovered`);
+    }
+  }
 });
