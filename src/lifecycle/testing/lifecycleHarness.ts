@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { ControllableClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import { completeAuthorization } from '../../connections/completeAuthorization.ts';
@@ -24,6 +25,8 @@ import { REFRESH_LEASE_MS, refreshQueue } from '../refreshQueue.ts';
 
 export type LifecycleHarness = {
   ctx: TestContext & AppContext;
+  /** ENCRYPTION_KEYS as configured, for worker processes that must read the same vault. */
+  encryptionKeys: string;
   emulator: RunningEmulator;
   userId: string;
   email: string;
@@ -41,16 +44,22 @@ export type LifecycleHarness = {
   close(): Promise<void>;
 };
 
-/** `seedUser: false` leaves the users table empty, for tests that sign up through the API (the first user owns the instance). */
-export async function openLifecycleHarness(options: { env?: Record<string, string>; seedUser?: boolean } = {}): Promise<LifecycleHarness> {
-  const base = await openTestContext();
+/**
+ * `seedUser: false` leaves the users table empty, for tests that sign up through the API (the
+ * first user owns the instance). `realTime: true`: the clock flows from the real time, for tests
+ * with worker processes (which run on the system clock) and an emulator they all reach.
+ */
+export async function openLifecycleHarness(options: { env?: Record<string, string>; seedUser?: boolean; realTime?: boolean } = {}): Promise<LifecycleHarness> {
+  const base = await openTestContext(options.realTime ? { startMs: Date.now() } : {});
+  if (options.realTime) Object.assign(base, { clock: new ControllableClock({ flowing: true, startMs: Date.now() }) });
   const emulator = await startEmulator({ clock: base.clock });
+  const encryptionKeys = `t1:${randomBytes(32).toString('base64')}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: '.tmp/test-data',
     EMULATOR_URL: emulator.url,
     PUBLIC_URL: 'http://perennial.test',
-    ENCRYPTION_KEYS: `t1:${randomBytes(32).toString('base64')}`,
+    ENCRYPTION_KEYS: encryptionKeys,
     ...options.env,
   });
   const ctx = Object.assign(base, { config }) as TestContext & AppContext;
@@ -67,6 +76,7 @@ export async function openLifecycleHarness(options: { env?: Record<string, strin
 
   const harness: LifecycleHarness = {
     ctx,
+    encryptionKeys,
     emulator,
     userId,
     email,
