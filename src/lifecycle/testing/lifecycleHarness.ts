@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { ControllableClock } from '../../clock.ts';
+import { ControllableClock, SystemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import { completeAuthorization } from '../../connections/completeAuthorization.ts';
@@ -50,8 +50,9 @@ export type LifecycleHarness = {
  * with worker processes (which run on the system clock) and an emulator they all reach.
  */
 export async function openLifecycleHarness(options: { env?: Record<string, string>; seedUser?: boolean; realTime?: boolean } = {}): Promise<LifecycleHarness> {
-  const base = await openTestContext(options.realTime ? { startMs: Date.now() } : {});
-  if (options.realTime) Object.assign(base, { clock: new ControllableClock({ flowing: true, startMs: Date.now() }) });
+  const realNow = new SystemClock().nowMs();
+  const base = await openTestContext(options.realTime ? { startMs: realNow } : {});
+  if (options.realTime) Object.assign(base, { clock: new ControllableClock({ flowing: true, startMs: realNow }) });
   const emulator = await startEmulator({ clock: base.clock });
   const encryptionKeys = `t1:${randomBytes(32).toString('base64')}`;
   const config = loadConfig({
