@@ -178,12 +178,12 @@ describe('refresh engine across worker processes', { skip: testEngine !== 'postg
       const refreshesBefore = grantOf(scenario.platform, scenario.account).refreshCount;
       const lostBefore = (await h.ctx.db.execute(sql`select count(*)::int as n from rotation_losses`)).rows[0]!.n as number;
       const proxy = await startKillingProxy();
-      const doomed: { worker?: Worker } = {};
-      const killed = proxy.arm(scenario.path, () => doomed.worker?.child);
+      // The victim is the worker spawned last (it may call the platform before it has said "ready").
+      const killed = proxy.arm(scenario.path, () => workers.at(-1)?.child);
       await makeDue([id]);
-      doomed.worker = await startWorker(`doomed-${scenario.platform}`, { emulatorUrl: proxy.url, leaseMs: 3_000 });
+      const doomed = await startWorker(`doomed-${scenario.platform}`, { emulatorUrl: proxy.url, leaseMs: 3_000 });
       await Promise.race([killed, new Promise((_, reject) => setTimeout(() => reject(new Error('the doomed worker never refreshed')), 60_000))]);
-      await waitFor(() => doomed.worker!.child.signalCode === 'SIGKILL', 'the worker to die');
+      await waitFor(() => doomed.child.signalCode === 'SIGKILL', 'the worker to die');
       await proxy.close();
 
       assert.equal(grantOf(scenario.platform, scenario.account).refreshCount, refreshesBefore + 1, 'the platform did the refresh');
