@@ -5,6 +5,7 @@ import { nextScheduledPostAt, type LifecycleConnection } from './connectionLifec
 import { checkPhase, planRefresh, unpreventableEnd } from './planRefresh.ts';
 import { NO_STREAK, planConnectionRefresh, type FailureStreak } from './refreshesRepo.ts';
 import { notifyDue } from '../jobs/dueQueue.ts';
+import { DEFAULT_POLL_MS } from '../jobs/dueRunner.ts';
 import { REFRESH_NOTIFY_CHANNEL } from './refreshQueueNames.ts';
 import { verifyIntervalFor } from './verificationPolicy.ts';
 
@@ -35,7 +36,9 @@ export async function planNext(ctx: AppContext, c: LifecycleConnection, checkedA
     random: Math.random,
   });
   await planConnectionRefresh(ctx.db, { connectionId: c.id, platform: c.platform, dueAt: plan.dueAt, purpose: plan.purpose, now, streak });
-  await notifyDue(ctx.db, REFRESH_NOTIFY_CHANNEL);
+  // Runners re-read the next due time at least every poll, so only work due sooner needs waking
+  // them (a NOTIFY after every refresh would wake every worker process for nothing).
+  if (plan.dueAt && plan.dueAt.getTime() <= now.getTime() + DEFAULT_POLL_MS) await notifyDue(ctx.db, REFRESH_NOTIFY_CHANNEL);
   return plan.dueAt;
 }
 
