@@ -64,7 +64,7 @@ export async function handleRefreshFailure(ctx: AppContext, input: FailureInput)
   }
   if (decision.kind === 'app_misconfigured') {
     await ctx.db.transaction(async (tx) => {
-      await clearRefreshInFlight(tx, c.id);
+      if (input.tokenVersion !== null) await clearRefreshInFlight(tx, c.id);
       const paused = await tx.execute(sql`insert into platform_pauses (platform, reason, paused_at, retry_at)
         values (${c.platform}, ${decision.reason}, ${now}, ${decision.retryAt})
         on conflict (platform) do update set retry_at = excluded.retry_at returning paused_at`);
@@ -89,7 +89,8 @@ export async function handleRefreshFailure(ctx: AppContext, input: FailureInput)
   }
   const streak: FailureStreak = { attempts: input.streak.attempts + 1, lastError: decision.reason, retryAt: decision.retryAt, retryPurpose: input.retryPurpose };
   await ctx.db.transaction(async (tx) => {
-    if (!outcomeUnknown(error)) await clearRefreshInFlight(tx, c.id);
+    // Only a refresh's own failure speaks for the marker: a failed check leaves an earlier unknown outcome unknown.
+    if (input.tokenVersion !== null && !outcomeUnknown(error)) await clearRefreshInFlight(tx, c.id);
     await transitionConnection(tx, { connectionId: c.id, to: 'degraded', reason: decision.reason, now, from: ['active'] });
     if (input.streak.attempts === 0) {
       await recordAccess(tx, {

@@ -129,3 +129,28 @@ test('a 429 keeps no in-flight marker; a truncated response keeps it (its outcom
     }
   }
 });
+
+test('Pinterest: a dropped refresh response stays unknown through a failed check, then counts as rotation_lost', async () => {
+  const id = await h.connect('pinterest', '1150000000000000001');
+  await h.runDue();
+  const now = h.ctx.clock.now();
+  await planConnectionRefresh(h.ctx.db, { connectionId: id, platform: 'pinterest', dueAt: now, purpose: 'refresh', now });
+  h.emulator.core.faults.add({ platform: 'pinterest', endpoint: '/v5/oauth/token', kind: 'drop_after_commit', times: 1 });
+  assert.deepEqual(await h.runDue(), ['failed']);
+  const marker = (await getRefreshRow(h.ctx.db, id))!.inFlightTokenVersion;
+  assert.notEqual(marker, null);
+  // A check fails with a plain 503 meanwhile: it says nothing about the lost refresh.
+  await planConnectionRefresh(h.ctx.db, { connectionId: id, platform: 'pinterest', dueAt: now, purpose: 'verify', now, streak: 'keep' });
+  h.emulator.core.faults.add({ platform: 'pinterest', endpoint: '/v5/user_account', kind: 'server_error', status: 503, times: 1 });
+  assert.deepEqual(await h.runDue(), ['failed']);
+  const row = (await getRefreshRow(h.ctx.db, id))!;
+  assert.equal(row.inFlightTokenVersion, marker, 'still unknown');
+  assert.equal(row.attempts, 2, 'one streak');
+  h.ctx.clock.set(row.dueAt!.getTime());
+  await planConnectionRefresh(h.ctx.db, { connectionId: id, platform: 'pinterest', dueAt: h.ctx.clock.now(), purpose: 'refresh', now: h.ctx.clock.now(), streak: 'keep' });
+  await h.runDue(); // (the X connection of the test above has its own retry due by now)
+  const c = (await getLifecycleConnection(h.ctx.db, id))!;
+  assert.equal(c.state, 'needs_reconnect');
+  assert.equal(c.stateReason, 'rotation_lost', 'Pinterest refused the refresh token it had rotated');
+  assert.equal((await h.ctx.db.execute(sql`select count(*)::int as n from rotation_losses where connection_id = ${id}`)).rows[0]!.n, 1);
+});
