@@ -14,7 +14,7 @@ export type AlertKind = 'expiring' | 'needs_reconnect' | 'reconnected' | 'refres
 
 export type Alert = {
   kind: AlertKind;
-  /** `connection:<id>:<event>:<episode or end>[:<threshold>]`; the same key never alerts twice. */
+  /** `connection:<id>:<event>:<episode, grant or end day>[:<threshold>]`; the same key never alerts twice. */
   dedupeKey: string;
   workspaceId: string | null;
   connectionId: string | null;

@@ -3,7 +3,7 @@ import { boolean, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, 
 
 /**
  * One row per alert-worthy event, keyed so it can happen only once per connection, event and
- * threshold (`connection:<id>:expiring:<end>:7d`), whatever the number of processes or restarts:
+ * threshold (`connection:<id>:expiring:<reason>:grant:<start>:7d`), whatever the number of processes or restarts:
  * the unique key is the guard, not a check in code.
  */
 export const alertEvents = pgTable('alert_events', {

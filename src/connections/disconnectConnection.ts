@@ -1,6 +1,7 @@
 import { and, count, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../http/errors.ts';
+import { recordConnectionEvent } from '../lifecycle/transitionConnection.ts';
 import { getProvider, isPlatformId } from '../providers/registry.ts';
 import { ProviderError, type Provider, type StoredCredential } from '../providers/types.ts';
 import { recordAccess } from './accessLog.ts';
@@ -98,6 +99,7 @@ export async function disconnectConnection(
       .where(and(eq(connections.id, connection.id), isNull(connections.disconnectedAt)))
       .returning();
     if (!row) throw new AppError('conflict', 'This connection is already disconnected');
+    await recordConnectionEvent(tx, { connectionId: connection.id, workspaceId: connection.workspaceId, from: connection.state, to: 'disconnected', reason: 'disconnected_by_user', at: now });
     if (revocation === 'revoked') await recordAccess(tx, { ...log, action: 'revoked' });
     const detail =
       revocation === 'failed' ? { revocation, revokeFailed: revokeError } : revocation === 'shared_grant' ? { revocation, sharedWith } : { revocation };

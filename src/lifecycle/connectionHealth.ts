@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
-import { listLifecycleConnections, type LifecycleConnection } from './connectionLifecycleRow.ts';
+import { lifecycleReadOptions, listLifecycleConnections, type LifecycleConnection } from './connectionLifecycleRow.ts';
 import { connectionEnd } from './planNext.ts';
 import { toDate } from './refreshesRepo.ts';
 
@@ -43,7 +43,7 @@ export type ConnectionHealth = {
 const REVOKED_REASONS = new Set(['token_revoked', 'deauthorized', 'authorization_removed', 'password_changed', 'role_lost', 'user_revoked']);
 
 export async function healthOfWorkspaces(ctx: AppContext, db: Database, workspaceIds: string[]): Promise<ConnectionHealth[]> {
-  const connections = await listLifecycleConnections(db, workspaceIds);
+  const connections = await listLifecycleConnections(db, workspaceIds, lifecycleReadOptions(ctx));
   if (connections.length === 0) return [];
   const ids = sql.join(connections.map((c) => sql`${c.id}`), sql`, `);
   const plans = await db.execute(sql`select connection_id, due_at, purpose, last_error from connection_refreshes where connection_id in (${ids})`);

@@ -41,7 +41,8 @@ test('health shows state, end, days left and the next planned refresh; the overv
   assert.ok(li.nextRefreshAt, 'a refresh is planned');
 
   h.emulator.core.grants.revokeAccount('x', '1500000000000000001', 'user_revoked');
-  await h.runUntil(h.ctx.clock.nowMs() + 25 * 3_600_000);
+  // The first check comes on the connection's slot, at most 1.5 check intervals after the connect.
+  await h.runUntil(h.ctx.clock.nowMs() + 37 * 3_600_000);
   const overview = await app.inject({ method: 'GET', url: '/api/me/connections-health', headers: owner.headers });
   const items = (overview.json() as { items: Health[] }).items;
   assert.deepEqual(items.map((i) => [i.connectionId, i.status]), [[xId, 'needs_reconnect'], [liId, 'healthy']]);

@@ -10,7 +10,7 @@ import type { Database } from '../db/database.ts';
 import { pauseTargetsOfConnection } from '../posts/targetsRepo.ts';
 import { getLifecycleConnection } from './connectionLifecycleRow.ts';
 import { reasonText } from './reasonText.ts';
-import { planConnectionRefresh } from './refreshesRepo.ts';
+import { NO_STREAK, planConnectionRefresh } from './refreshesRepo.ts';
 import { transitionConnection } from './transitionConnection.ts';
 import { accountLabel, platformName } from './accountLabel.ts';
 
@@ -40,7 +40,7 @@ export async function markNeedsReconnect(
     detail: { reason: input.reason },
     at: input.now,
   });
-  await planConnectionRefresh(tx, { connectionId: c.id, platform: c.platform, dueAt: null, purpose: 'verify', now: input.now, lastError: input.reason });
+  await planConnectionRefresh(tx, { connectionId: c.id, platform: c.platform, dueAt: null, purpose: 'verify', now: input.now, streak: { ...NO_STREAK, lastError: input.reason } });
   const account = accountLabel(c);
   await raiseAlert(
     ctx,

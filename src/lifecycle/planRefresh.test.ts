@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PlatformFacts } from '../providers/types.ts';
-import { planRefresh, PREPOST_LEAD_MS, unpreventableEnd, type PlanInput } from './planRefresh.ts';
+import { checkPhase, planRefresh, PREPOST_LEAD_MS, unpreventableEnd, type PlanInput } from './planRefresh.ts';
+import { verifyIntervalFor } from './verificationPolicy.ts';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -25,9 +26,12 @@ function base(over: Partial<PlanInput>): PlanInput {
     hasRefreshToken: true,
     warnDays: [7, 3, 1],
     verifyIntervalMs: 1000 * D, // out of the way unless a test needs it
+    retry: null,
     now,
     random: () => 0,
     ...over,
+    // A check grid through `now` unless the test places it: checks then fall a whole interval after the last one.
+    checkPhaseMs: over.checkPhaseMs ?? (over.verifyIntervalMs ? now.getTime() % over.verifyIntervalMs : 0),
   };
 }
 
@@ -90,4 +94,45 @@ test('a non-expiring token of a verifiable platform is only verified; with nothi
   assert.deepEqual(planRefresh(base({ facts: mastodon, hasRefreshToken: false, verifyIntervalMs: D })), { dueAt: at(D), purpose: 'verify' });
   const silent = facts({ kind: 'none', rotates: false }, false);
   assert.deepEqual(planRefresh(base({ facts: silent, hasRefreshToken: false })), { dueAt: null, purpose: 'verify' });
+});
+
+test('checks of a herd connected together spread over the interval; an idle connection is checked once per interval exactly', () => {
+  const perHour = new Array<number>(24).fill(0);
+  for (let i = 0; i < 2400; i++) {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    const plan = planRefresh(base({ facts: facts({ kind: 'none', rotates: false }, true), hasRefreshToken: false, verifyIntervalMs: D, checkPhaseMs: checkPhase(id, D) }));
+    const offset = plan.dueAt!.getTime() - now.getTime();
+    assert.ok(offset >= 12 * H && offset <= 36 * H, 'at least half an interval after the last check, at most one and a half');
+    perHour[Math.floor((plan.dueAt!.getTime() % D) / H)]! += 1;
+  }
+  assert.ok(Math.max(...perHour) < 200 && Math.min(...perHour) > 0, `about 100 an hour, not a herd: ${perHour.join(',')}`);
+
+  const phase = checkPhase('some-connection', D);
+  let checked = now;
+  const times: number[] = [];
+  for (let day = 0; day < 5; day++) {
+    const plan = planRefresh(base({ facts: facts({ kind: 'none', rotates: false }, true), hasRefreshToken: false, verifyIntervalMs: D, checkPhaseMs: phase, lastCheckedAt: checked, now: checked }));
+    times.push(plan.dueAt!.getTime());
+    checked = plan.dueAt!;
+  }
+  assert.deepEqual(times.slice(1).map((t, i) => t - times[i]!), [D, D, D, D], 'no drift: the same time of day');
+  assert.equal(times[0]! % D, phase);
+});
+
+test('TikTok, whose revocations arrive by webhook, is checked weekly; a platform without a check interval is not checked', () => {
+  assert.equal(verifyIntervalFor('tiktok', D), 7 * D);
+  assert.equal(verifyIntervalFor('x', D), D);
+  const mastodon = facts({ kind: 'none', rotates: false }, true);
+  assert.deepEqual(planRefresh(base({ facts: mastodon, hasRefreshToken: false, verifyIntervalMs: null })), { dueAt: null, purpose: 'verify' });
+});
+
+test('during a failure streak the retry replaces refresh and check plans; warnings and the end still come first', () => {
+  const linkedin = facts({ kind: 'oauth_refresh', rotates: false, fixedRefreshEnd: true }, true);
+  const retry = { at: at(5 * H), purpose: 'verify' as const };
+  const streak = planRefresh(base({ facts: linkedin, accessExpiresAt: at(H), verifyIntervalMs: D, retry }));
+  assert.deepEqual(streak, { dueAt: at(5 * H), purpose: 'verify' }, 'not the overdue refresh, the backoff');
+  const warnFirst = planRefresh(base({ facts: linkedin, accessExpiresAt: at(H), endAt: at(7 * D + 2 * H), retry }));
+  assert.deepEqual(warnFirst, { dueAt: at(2 * H), purpose: 'warn' });
+  const overdue = planRefresh(base({ facts: linkedin, accessExpiresAt: at(H), retry: { at: at(-H), purpose: 'refresh' } }));
+  assert.deepEqual(overdue, { dueAt: now, purpose: 'refresh' }, 'a retry time already passed is due now');
 });

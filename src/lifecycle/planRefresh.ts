@@ -8,9 +8,12 @@
  *   post needs them, never on a loop that follows their 1-2 h lifetime;
  * - keepalive: refresh tokens that die unused (Google 6 months, Pinterest 60 days) or that expire
  *   on their own (rotating tokens) are exercised well before that;
- * - verify: a periodic check of platforms that can revoke silently;
+ * - verify: a periodic check of platforms that can revoke silently (verificationPolicy.ts), on a
+ *   slot grid of its own per connection so a herd connected together is spread over the interval;
+ * - retry: during a failure streak, the backoff's next try replaces the four above;
  * - warn / hard_end: the 7/3/1-day warnings and the planned state change at an end no refresh passes.
  */
+import { createHash } from 'node:crypto';
 import type { PlatformFacts } from '../providers/types.ts';
 
 const HOUR = 3_600_000;
@@ -39,7 +42,7 @@ const KEEPALIVE_MIN_GAP_MS = DAY;
 /** Work other than an end is never planned sooner than this: a plan that stays in the past cannot spin a worker. */
 const MIN_REPLAN_GAP_MS = 60_000;
 
-export type RefreshPurpose = 'refresh' | 'prepost' | 'keepalive' | 'verify' | 'warn' | 'hard_end';
+export type RefreshPurpose = 'refresh' | 'prepost' | 'keepalive' | 'verify' | 'retry' | 'warn' | 'hard_end';
 
 export type PlanInput = {
   facts: Pick<PlatformFacts, 'refresh' | 'canVerify'>;
@@ -57,8 +60,12 @@ export type PlanInput = {
   hasRefreshToken: boolean;
   /** Days before `endAt` that warn the user (7, 3, 1 by default). */
   warnDays: readonly number[];
-  /** How often a silently revocable connection is verified. */
-  verifyIntervalMs: number;
+  /** How often the connection is checked at the platform; null: never (not silently revocable). */
+  verifyIntervalMs: number | null;
+  /** The connection's place on the check grid, 0 <= phase < verifyIntervalMs (see checkPhase). */
+  checkPhaseMs: number;
+  /** During a failure streak: when the backoff allows the next try and what it repeats (null: no streak). */
+  retry: { at: Date; purpose: RefreshPurpose } | null;
   now: Date;
   /** 0 <= random() < 1; Math.random in production, fixed in tests. */
   random: () => number;
@@ -66,14 +73,42 @@ export type PlanInput = {
 
 export type Plan = { dueAt: Date | null; purpose: RefreshPurpose };
 
+type Candidate = { at: number; purpose: RefreshPurpose; streak?: boolean };
+
 export function planRefresh(input: PlanInput): Plan {
-  const candidates: { at: number; purpose: RefreshPurpose }[] = [];
+  const candidates: Candidate[] = [];
   const now = input.now.getTime();
   const refreshable = input.facts.refresh.kind !== 'none' && (input.hasRefreshToken || input.facts.refresh.kind === 'extend_same_token');
+
+  if (input.retry) {
+    // A failure streak: the backoff decides the next try; only warnings and the end may come first.
+    candidates.push({ at: input.retry.at.getTime(), purpose: input.retry.purpose, streak: true });
+  } else {
+    candidates.push(...maintenance(input, refreshable));
+  }
+  if (input.endAt) {
+    const end = input.endAt.getTime();
+    for (const days of input.warnDays) {
+      const at = end - days * DAY;
+      if (at > now) candidates.push({ at, purpose: 'warn' }); // a passed threshold is raised by the next run anyway
+    }
+    candidates.push({ at: end, purpose: 'hard_end' });
+  }
+  if (candidates.length === 0) return { dueAt: null, purpose: 'verify' };
+  // A planned point already behind us is due now; an end beats every other purpose on a tie.
+  candidates.sort((a, b) => a.at - b.at || rank(b.purpose) - rank(a.purpose));
+  const first = candidates[0]!;
+  // The backoff's own delay already spaces retries; an end is never postponed.
+  const floor = first.purpose === 'hard_end' || first.streak ? now : now + MIN_REPLAN_GAP_MS;
+  return { dueAt: new Date(Math.max(first.at, floor)), purpose: first.purpose };
+}
+
+/** Refreshes, keep-alives and checks: what keeps a healthy connection alive. */
+function maintenance(input: PlanInput, refreshable: boolean): Candidate[] {
+  const candidates: Candidate[] = [];
   const accessExpires = input.accessExpiresAt?.getTime() ?? null;
   const issued = input.issuedAt.getTime();
   const lastRefresh = (input.lastRefreshedAt ?? input.issuedAt).getTime();
-
   if (refreshable && accessExpires !== null) {
     const lifetime = Math.max(accessExpires - lastRefresh, 0);
     if (lifetime >= SHORT_LIVED_ACCESS_MS) {
@@ -95,27 +130,29 @@ export function planRefresh(input: PlanInput): Plan {
     const at = Math.max(input.refreshExpiresAt.getTime() - REFRESH_EXPIRY_MARGIN_MS, lastRefresh + KEEPALIVE_MIN_GAP_MS);
     candidates.push({ at, purpose: 'keepalive' });
   }
-  const accessUsable = accessExpires === null || accessExpires > now;
-  const lastChecked = (input.lastCheckedAt ?? input.lastRefreshedAt ?? input.issuedAt).getTime();
-  if (input.facts.canVerify || refreshable) {
-    // A short-lived token that has expired is checked by refreshing it (the refresh proves the grant).
-    const purpose: RefreshPurpose = accessUsable || !refreshable ? 'verify' : 'keepalive';
-    candidates.push({ at: lastChecked + input.verifyIntervalMs, purpose });
+  if (input.verifyIntervalMs !== null && (input.facts.canVerify || refreshable)) {
+    // The first slot at least half an interval after the last check: an idle connection is checked
+    // exactly once per interval, and a refresh (which proves the grant too) pushes the check back.
+    // A check of a short-lived token that has expired is made by refreshing it (refreshConnection).
+    const lastChecked = (input.lastCheckedAt ?? input.lastRefreshedAt ?? input.issuedAt).getTime();
+    candidates.push({ at: nextCheckSlot(input.checkPhaseMs, lastChecked + input.verifyIntervalMs / 2, input.verifyIntervalMs), purpose: 'verify' });
   }
-  if (input.endAt) {
-    const end = input.endAt.getTime();
-    for (const days of input.warnDays) {
-      const at = end - days * DAY;
-      if (at > now) candidates.push({ at, purpose: 'warn' }); // a passed threshold is raised by the next run anyway
-    }
-    candidates.push({ at: end, purpose: 'hard_end' });
-  }
-  if (candidates.length === 0) return { dueAt: null, purpose: 'verify' };
-  // A planned point already behind us is due now; an end beats every other purpose on a tie.
-  candidates.sort((a, b) => a.at - b.at || rank(b.purpose) - rank(a.purpose));
-  const first = candidates[0]!;
-  const floor = first.purpose === 'hard_end' ? now : now + MIN_REPLAN_GAP_MS;
-  return { dueAt: new Date(Math.max(first.at, floor)), purpose: first.purpose };
+  return candidates;
+}
+
+/** The first instant at or after `afterMs` on the grid `phaseMs + k * intervalMs`. */
+export function nextCheckSlot(phaseMs: number, afterMs: number, intervalMs: number): number {
+  return phaseMs + Math.ceil((afterMs - phaseMs) / intervalMs) * intervalMs;
+}
+
+/**
+ * A connection's fixed place on its check grid, from a hash of its id: connections connected
+ * together (an agency's batch, an import) are checked spread evenly over the interval, and each
+ * one at the same time of the interval every time (a deterministic jitter: no drift, no herd).
+ */
+export function checkPhase(connectionId: string, intervalMs: number): number {
+  const h = createHash('sha256').update(connectionId).digest().readUInt32BE(0);
+  return Math.floor((h / 0x1_0000_0000) * intervalMs);
 }
 
 /**
@@ -129,14 +166,19 @@ export function unpreventableEnd(input: {
   refreshExpiresAt: Date | null;
   dataAccessExpiresAt: Date | null;
   hardEndAt: Date | null;
+  /** Why the stored hard end exists, when the caller knows (Google testing mode). */
+  hardEndReason?: string;
   hasRefreshToken: boolean;
+  /** The last use of the connection: its grant or reconnect, or its last published post. */
   lastUsedAt: Date | null;
   connectedAt: Date;
   reauthAfterMs: number | null;
 }): { at: Date; reason: string } | null {
   const ends: { at: Date; reason: string }[] = [];
   // On fixed-end platforms (LinkedIn) the stored hard end is the refresh token's end.
-  if (input.hardEndAt) ends.push({ at: input.hardEndAt, reason: input.facts.refresh.fixedRefreshEnd ? 'refresh_token_end' : 'grant_end' });
+  if (input.hardEndAt) {
+    ends.push({ at: input.hardEndAt, reason: input.hardEndReason ?? (input.facts.refresh.fixedRefreshEnd ? 'refresh_token_end' : 'grant_end') });
+  }
   if (input.dataAccessExpiresAt) ends.push({ at: input.dataAccessExpiresAt, reason: 'data_access_expired' });
   if (input.refreshExpiresAt && input.facts.refresh.fixedRefreshEnd) ends.push({ at: input.refreshExpiresAt, reason: 'refresh_token_end' });
   const refreshable = input.facts.refresh.kind !== 'none' && (input.hasRefreshToken || input.facts.refresh.kind === 'extend_same_token');

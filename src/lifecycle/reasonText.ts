@@ -10,6 +10,7 @@ const TEXT: Record<string, string> = {
   refresh_token_end: 'the platform limits how long an authorization lasts',
   data_access_expired: "the platform's data-access period ended",
   grant_end: 'the authorization reached its end date',
+  google_testing_mode: "Google ends every authorization of an app in testing mode 7 days after consent (publish the app's consent screen to lift this)",
   access_token_end: 'the access token expired and the platform offers no automatic renewal',
   inactivity_reauth: 'this instance requires re-authorization after a period of inactivity',
 };

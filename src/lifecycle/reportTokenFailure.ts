@@ -10,7 +10,7 @@ import type { ProviderError } from '../providers/types.ts';
 import { getLifecycleConnection } from './connectionLifecycleRow.ts';
 import { handleRefreshFailure } from './handleRefreshFailure.ts';
 import { markNeedsReconnect } from './markNeedsReconnect.ts';
-import { planConnectionRefresh } from './refreshesRepo.ts';
+import { NO_STREAK, planConnectionRefresh } from './refreshesRepo.ts';
 import { REFRESH_NOTIFY_CHANNEL } from './refreshQueueNames.ts';
 
 export async function reportTokenFailure(ctx: AppContext, connectionId: string, error: ProviderError): Promise<void> {
@@ -20,7 +20,7 @@ export async function reportTokenFailure(ctx: AppContext, connectionId: string, 
   switch (error.errorClass) {
     case 'refresh_needed':
       await ctx.db.transaction(async (tx) => {
-        await planConnectionRefresh(tx, { connectionId, platform: c.platform, dueAt: now, purpose: 'refresh', now });
+        await planConnectionRefresh(tx, { connectionId, platform: c.platform, dueAt: now, purpose: 'refresh', now, streak: 'keep' });
         await notifyDue(tx, REFRESH_NOTIFY_CHANNEL);
       });
       return;
@@ -28,7 +28,7 @@ export async function reportTokenFailure(ctx: AppContext, connectionId: string, 
       await ctx.db.transaction((tx) => markNeedsReconnect(ctx, tx, { connectionId, reason: error.reason, now, accessAction: 'revoked' }));
       return;
     case 'app_misconfigured':
-      await handleRefreshFailure(ctx, { c, error, tokenVersion: null, attempts: 0, unknownOutcome: false, rotates: false });
+      await handleRefreshFailure(ctx, { c, error, tokenVersion: null, streak: NO_STREAK, unknownOutcome: false, rotates: false, retryPurpose: 'refresh' });
       return;
     default:
       return;

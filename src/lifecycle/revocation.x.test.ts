@@ -10,6 +10,7 @@ import { buildApp, type App } from '../http/app.ts';
 import { routeModules } from '../http/routes.ts';
 import { createWorkspace, signUpAndSignIn, type TestAuth } from '../testing/testUsers.ts';
 import { getLifecycleConnection } from './connectionLifecycleRow.ts';
+import { getRefreshRow } from './refreshesRepo.ts';
 import { openLifecycleHarness, type LifecycleHarness } from './testing/lifecycleHarness.ts';
 import { startSmtpCapture } from './testing/smtpCapture.ts';
 
@@ -55,13 +56,16 @@ async function targetStatus(id: string) {
 
 test('revocation: needs_reconnect within a check interval, posts paused, one notification, one email, pop-up; reconnect resumes', async () => {
   const id = await h.connect('x', ALICE, { userId: owner.userId, workspaceId });
+  await h.runDue(); // the first plan of the new connection: its first check, on its own slot
+  const firstCheck = (await getRefreshRow(h.ctx.db, id))!.dueAt!.getTime();
+  await h.runUntil(firstCheck);
+  assert.equal((await getLifecycleConnection(h.ctx.db, id))!.state, 'active');
   const start = h.ctx.clock.nowMs();
-  const soon = await scheduleTarget(id, start + 2 * D); // still ahead after the reconnect
+  const soon = await scheduleTarget(id, start + 5 * D); // still ahead after the reconnect
   const passes = await scheduleTarget(id, start + 26 * H); // its time passes while the connection is broken
-  await h.runDue(); // the first plan of the new connection
   h.emulator.core.grants.revokeAccount('x', ALICE, 'user_revoked');
 
-  await h.runUntil(start + 25 * H); // one check interval (24 h) and a little
+  await h.runUntil(start + D + 60_000); // one check interval (24 h) after the last check
   const c = (await getLifecycleConnection(h.ctx.db, id))!;
   assert.equal(c.state, 'needs_reconnect');
   assert.equal((await targetStatus(soon))!.status, 'paused');

@@ -15,12 +15,21 @@ export const connectionRefreshes = pgTable(
     platform: text('platform').notNull(),
     /** Next planned work; null when there is none (a disconnected or needs_reconnect connection). */
     dueAt: timestamp('due_at', { withTimezone: true, mode: 'date' }),
-    /** What is planned at due_at: 'refresh' | 'keepalive' | 'verify' | 'hard_end' | 'retry'. */
+    /** What is planned at due_at: 'plan' | 'refresh' | 'prepost' | 'keepalive' | 'verify' | 'warn' | 'hard_end'. */
     purpose: text('purpose').notNull().default('refresh'),
     leaseOwner: text('lease_owner'),
     leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
     /** Consecutive failed attempts since the last success (drives the backoff). */
     attempts: integer('attempts').notNull().default(0),
+    /**
+     * During a failure streak: when the next try is due (the backoff). Kept apart from due_at so a
+     * warning or an end planned before it runs on time and the retry still follows its backoff.
+     */
+    retryAt: timestamp('retry_at', { withTimezone: true, mode: 'date' }),
+    /** What the retry repeats: the purpose of the work that failed ('refresh', 'verify', ...). */
+    retryPurpose: text('retry_purpose'),
+    /** When the current grant started (connect or reconnect): alerts about its end are keyed on it. */
+    grantedAt: timestamp('granted_at', { withTimezone: true, mode: 'date' }),
     /** Stable reason code of the last failure (never a message from the platform). */
     lastError: text('last_error'),
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, mode: 'date' }),
@@ -31,7 +40,11 @@ export const connectionRefreshes = pgTable(
     inFlightTokenVersion: integer('in_flight_token_version'),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [index('connection_refreshes_due_idx').on(t.dueAt).where(sql`${t.dueAt} is not null`)],
+  (t) => [
+    index('connection_refreshes_due_idx').on(t.dueAt).where(sql`${t.dueAt} is not null`),
+    // Leased rows only (a handful per worker): nextRefreshDueAt finds when their leases lapse.
+    index('connection_refreshes_leased_idx').on(t.leaseUntil).where(sql`${t.leaseUntil} is not null`),
+  ],
 );
 
 /** Every state transition of a connection, with its reason (append-only). */
@@ -68,4 +81,14 @@ export const platformPauses = pgTable('platform_pauses', {
   reason: text('reason').notNull(),
   pausedAt: timestamp('paused_at', { withTimezone: true, mode: 'date' }).notNull(),
   retryAt: timestamp('retry_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/**
+ * Verification calls per platform in the current minute, shared by every worker process (one row
+ * per platform, reset when the minute changes): the cap in verificationPolicy.ts holds across processes.
+ */
+export const verificationBudgets = pgTable('verification_budgets', {
+  platform: text('platform').primaryKey(),
+  windowStart: timestamp('window_start', { withTimezone: true, mode: 'date' }).notNull(),
+  used: integer('used').notNull(),
 });

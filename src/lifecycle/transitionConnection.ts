@@ -27,8 +27,16 @@ export async function transitionConnection(tx: Database, t: Transition): Promise
   if (!row) return null;
   const from = row.from_state as ConnectionState;
   const workspaceId = String(row.workspace_id);
+  await recordConnectionEvent(tx, { connectionId: t.connectionId, workspaceId, from, to: t.to, reason: t.reason, at: t.now });
+  return { from, workspaceId };
+}
+
+/** The event of a state change written elsewhere in the same transaction (disconnect). */
+export async function recordConnectionEvent(
+  tx: Database,
+  e: { connectionId: string; workspaceId: string; from: string; to: ConnectionState; reason: string; at: Date },
+): Promise<void> {
   await tx.execute(sql`
     insert into connection_events (connection_id, workspace_id, from_state, to_state, reason, at)
-    values (${t.connectionId}, ${workspaceId}, ${from}, ${t.to}, ${t.reason}, ${t.now})`);
-  return { from, workspaceId };
+    values (${e.connectionId}, ${e.workspaceId}, ${e.from}, ${e.to}, ${e.reason}, ${e.at})`);
 }

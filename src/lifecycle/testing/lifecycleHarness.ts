@@ -6,8 +6,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { ControllableClock, SystemClock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
+import { completeAuthorization } from '../../connections/completeAuthorization.ts';
+import { connectWithPassword } from '../../connections/connectWithPassword.ts';
+import { startAuthorization } from '../../connections/startAuthorization.ts';
 import { storeGrant } from '../../connections/storeGrant.ts';
 import { answerConsent } from '../../emulator/core/consentPages.ts';
 import { startEmulator, type RunningEmulator } from '../../emulator/core/registerEmulator.ts';
@@ -21,11 +25,17 @@ import { REFRESH_LEASE_MS, refreshQueue } from '../refreshQueue.ts';
 
 export type LifecycleHarness = {
   ctx: TestContext & AppContext;
+  /** ENCRYPTION_KEYS as configured, for worker processes that must read the same vault. */
+  encryptionKeys: string;
   emulator: RunningEmulator;
   userId: string;
   email: string;
   workspaceId: string;
-  /** Connects (or, with connectionId, reconnects) through the real OAuth flow; by default as the harness's user and workspace. */
+  /**
+   * Connects (or, with connectionId, reconnects) through the real OAuth flow; by default as the
+   * harness's user and workspace. Bluesky goes through the app-password flow and Mastodon through
+   * the per-server flow (mastodon.example) of src/connections, which need the harness's seeded user.
+   */
   connect(platform: PlatformId, accountId: string, options?: { connectionId?: string; userId?: string; workspaceId?: string }): Promise<string>;
   /** Claims and handles everything due now, as `owner` would; returns the outcomes. */
   runDue(owner?: string): Promise<RefreshOutcome[]>;
@@ -34,16 +44,23 @@ export type LifecycleHarness = {
   close(): Promise<void>;
 };
 
-/** `seedUser: false` leaves the users table empty, for tests that sign up through the API (the first user owns the instance). */
-export async function openLifecycleHarness(options: { env?: Record<string, string>; seedUser?: boolean } = {}): Promise<LifecycleHarness> {
-  const base = await openTestContext();
+/**
+ * `seedUser: false` leaves the users table empty, for tests that sign up through the API (the
+ * first user owns the instance). `realTime: true`: the clock flows from the real time, for tests
+ * with worker processes (which run on the system clock) and an emulator they all reach.
+ */
+export async function openLifecycleHarness(options: { env?: Record<string, string>; seedUser?: boolean; realTime?: boolean } = {}): Promise<LifecycleHarness> {
+  const realNow = new SystemClock().nowMs();
+  const base = await openTestContext(options.realTime ? { startMs: realNow } : {});
+  if (options.realTime) Object.assign(base, { clock: new ControllableClock({ flowing: true, startMs: realNow }) });
   const emulator = await startEmulator({ clock: base.clock });
+  const encryptionKeys = `t1:${randomBytes(32).toString('base64')}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: '.tmp/test-data',
     EMULATOR_URL: emulator.url,
     PUBLIC_URL: 'http://perennial.test',
-    ENCRYPTION_KEYS: `t1:${randomBytes(32).toString('base64')}`,
+    ENCRYPTION_KEYS: encryptionKeys,
     ...options.env,
   });
   const ctx = Object.assign(base, { config }) as TestContext & AppContext;
@@ -60,11 +77,13 @@ export async function openLifecycleHarness(options: { env?: Record<string, strin
 
   const harness: LifecycleHarness = {
     ctx,
+    encryptionKeys,
     emulator,
     userId,
     email,
     workspaceId,
     async connect(platform, accountId, opts = {}) {
+      if (platform === 'bluesky' || platform === 'mastodon') return connectThroughFlow(ctx, emulator, platform, accountId, { userId: opts.userId ?? userId, workspaceId: opts.workspaceId ?? workspaceId, connectionId: opts.connectionId });
       const provider = getProvider(platform);
       const pctx = providerContext(ctx, platform);
       const pkce = createPkcePair();
@@ -111,4 +130,30 @@ export async function openLifecycleHarness(options: { env?: Record<string, strin
     },
   };
   return harness;
+}
+
+async function connectThroughFlow(
+  ctx: AppContext,
+  emulator: RunningEmulator,
+  platform: 'bluesky' | 'mastodon',
+  accountId: string,
+  input: { userId: string; workspaceId: string; connectionId: string | undefined },
+): Promise<string> {
+  const base = { userId: input.userId, workspaceId: input.workspaceId, ...(input.connectionId ? { connectionId: input.connectionId } : {}) };
+  if (platform === 'bluesky') {
+    const account = emulator.core.account('bluesky', accountId);
+    if (!account?.password) throw new Error(`no Bluesky sandbox account ${accountId} with an app password`);
+    const result = await connectWithPassword(ctx, { ...base, platform, identifier: account.username, password: account.password });
+    if (result.result === 'select_account') throw new Error('Bluesky offered a choice of accounts');
+    return result.connection.id;
+  }
+  const { authorizationUrl } = await startAuthorization(ctx, { ...base, platform, instanceUrl: 'https://mastodon.example' });
+  const redirect = await answerConsent(new URL(authorizationUrl), { accountId });
+  const result = await completeAuthorization(ctx, {
+    userId: input.userId,
+    platform,
+    query: { state: redirect.searchParams.get('state') ?? undefined, code: redirect.searchParams.get('code') ?? undefined },
+  });
+  if (result.result === 'select_account') throw new Error('Mastodon offered a choice of accounts');
+  return result.connection.id;
 }
