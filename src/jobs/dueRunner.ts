@@ -170,6 +170,8 @@ export class DueRunner<T, R> {
     for (;;) {
       const room = queue.concurrency - this.#inflight.size;
       if (room <= 0) return;
+      // Wait for a batch worth of room; completions wake the runner again.
+      if (room < Math.min(queue.minClaim ?? 1, queue.concurrency) && this.#inflight.size > 0) return;
       const limit = Math.min(queue.batchSize, room);
       const now = this.#ctx.clock.now();
       const owner = `${this.#runnerId}:${++this.#claimSeq}`;

@@ -6,7 +6,7 @@
 import { raiseAlert } from '../alerts/raiseAlert.ts';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
-import { resumeTargetsOfConnection } from '../posts/targetsRepo.ts';
+import { resumeTargetsOfConnection } from '../publishing/resumeTargetsOfConnection.ts';
 import { getLifecycleConnection } from './connectionLifecycleRow.ts';
 import { planFromScratch } from './onConnected.ts';
 import { transitionConnection } from './transitionConnection.ts';
@@ -15,7 +15,7 @@ import { accountLabel, platformName } from './accountLabel.ts';
 export async function onReconnected(ctx: AppContext, tx: Database, connectionId: string): Promise<{ resumed: string[]; passed: string[] }> {
   const now = ctx.clock.now();
   const moved = await transitionConnection(tx, { connectionId, to: 'active', reason: 'reconnected', now, from: ['needs_reconnect', 'degraded'] });
-  const result = await resumeTargetsOfConnection(tx, connectionId, now);
+  const result = await resumeTargetsOfConnection(ctx, tx, connectionId, now);
   const c = await getLifecycleConnection(tx, connectionId);
   if (!c) return result;
   await planFromScratch(tx, connectionId, c.platform, now);

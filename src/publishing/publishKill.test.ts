@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { openLifecycleHarness, type LifecycleHarness } from '../lifecycle/testing/lifecycleHarness.ts';
 import { testEngine } from '../testing/testDatabase.ts';
-import { PUBLISH_CALL_LEASE_MS } from './publishingQueues.ts';
+import { PUBLISH_LEASE_MS } from './publishingQueues.ts';
 import { insertScheduledPost } from './testing/testPlatform.ts';
 
 const RUNS = 8;
@@ -89,7 +89,7 @@ describe('worker processes killed with SIGKILL while publishing', { skip: testEn
       const inFlight = await h.ctx.db.execute(sql`select count(*)::int as n from post_targets where status = 'publishing'`);
       caughtMidPublish += Number((inFlight.rows[0] as { n: number }).n);
       // Past every lease the dead worker held; the lifecycle keeps the tokens fresh meanwhile.
-      h.ctx.clock.advance(PUBLISH_CALL_LEASE_MS + 1_000);
+      h.ctx.clock.advance(PUBLISH_LEASE_MS + 1_000);
       await h.runDue();
     }
     const last = await startWorker('survivor');

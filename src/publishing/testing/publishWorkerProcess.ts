@@ -7,6 +7,7 @@
  *     "encryptionKeys":"k1:...","clockMs":1767603600000,"runnerId":"w1","concurrency":32,"batchSize":64}'
  * `clockMs`: a frozen clock at that instant (the parent moves the emulator's); absent: real time.
  */
+import pg from 'pg';
 import { ControllableClock, SystemClock, type Clock } from '../../clock.ts';
 import { loadConfig } from '../../config.ts';
 import { openPostgres } from '../../db/database.ts';
@@ -28,6 +29,13 @@ type Args = {
 };
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+// Statements sent to the server by this process (the benchmark reports them per published target).
+let statements = 0;
+const originalQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...rest: unknown[]) {
+  statements += 1;
+  return (originalQuery as (...a: unknown[]) => unknown).apply(this, rest);
+} as typeof originalQuery;
 const log = createLogger({ level: 'warn', destination: process.stderr as never });
 const clock: Clock = args.clockMs === undefined ? new SystemClock() : new ControllableClock({ startMs: args.clockMs });
 const config = loadConfig({
@@ -52,7 +60,7 @@ process.once('SIGTERM', () => {
   void (async () => {
     await runner.stop(2_000);
     await database.close();
-    process.stdout.write(`stopped ${JSON.stringify(runner.stats)}\n`);
+    process.stdout.write(`stopped ${JSON.stringify({ ...runner.stats, statements })}\n`);
     process.exit(0);
   })();
 });
