@@ -62,8 +62,9 @@ export type DueQueueDefinition<T, R = void> = {
   /** How many items one claim takes at most. */
   batchSize: number;
   /**
-   * Claims only once at least this many slots are free (or nothing is running), so a busy queue
-   * claims in batches rather than one item per finished handler. Default 1.
+   * Claims only once at least this many slots are free (or nothing is running, or no claim was
+   * made for `MIN_CLAIM_WAIT_MS`), so a busy queue claims in batches rather than one item per
+   * finished handler. Default 1.
    */
   minClaim?: number;
   /** How long a claim holds an item; longer than the slowest handler. */

@@ -39,6 +39,8 @@ export class ClaimBatch {
   #prep: Promise<BatchPrep> | undefined;
   readonly #working = new Map<string, AbortController>();
   readonly #called = new Set<string>();
+  readonly #lost = new Set<string>();
+  readonly #detach = new Map<string, () => void>();
   readonly #finished = new Set<string>();
   #renewTimer: NodeJS.Timeout | undefined;
 
@@ -75,10 +77,16 @@ export class ClaimBatch {
 
   /**
    * A handler starts working on target `id`: its lease is renewed while it works. The signal
-   * aborts when the lease is lost (another worker holds the target now).
+   * aborts when the lease is lost (`leaseLost(id)`: another worker holds the target now) or when
+   * `outer` does (the worker stops).
    */
-  begin(ctx: AppContext, id: string, options: Pick<BatchOptions, 'leaseRenewMs'>): AbortSignal {
+  begin(ctx: AppContext, id: string, options: Pick<BatchOptions, 'leaseRenewMs'>, outer?: AbortSignal): AbortSignal {
     const lost = new AbortController();
+    // Forwarded by hand: AbortSignal.any costs more than a listener for every target.
+    if (outer?.aborted) lost.abort(outer.reason);
+    const forward = () => lost.abort(outer?.reason);
+    outer?.addEventListener('abort', forward, { once: true });
+    this.#detach.set(id, () => outer?.removeEventListener('abort', forward));
     this.#working.set(id, lost);
     if (!this.#renewTimer) {
       const every = options.leaseRenewMs ?? Math.max(1_000, Math.floor(this.leaseMs / 3));
@@ -93,7 +101,14 @@ export class ClaimBatch {
     this.#called.add(id);
   }
 
+  /** Whether the lease of `id` was found lost (as opposed to the worker stopping). */
+  leaseLost(id: string): boolean {
+    return this.#lost.has(id);
+  }
+
   end(id: string): void {
+    this.#detach.get(id)?.();
+    this.#detach.delete(id);
     this.#working.delete(id);
     this.#finished.add(id);
     if (this.#working.size === 0 && this.#renewTimer) {
@@ -125,6 +140,7 @@ export class ClaimBatch {
     for (const [id, lost] of this.#working) {
       if (held.has(id)) continue;
       ctx.log.warn({ targetId: id, leaseOwner: this.owner }, 'publishing lease lost: another worker holds the target now');
+      this.#lost.add(id);
       lost.abort(new Error('the publishing lease was lost'));
     }
   }

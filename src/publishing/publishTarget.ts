@@ -66,13 +66,12 @@ export const LOOKUP_SKEW_MS = 2 * 60_000;
 export async function publishTarget(ctx: AppContext, claimed: ClaimedTarget, options: PublishOptions): Promise<PublishOutcome> {
   const fence: Fence = { id: claimed.id, owner: claimed.leaseOwner, version: claimed.version };
   const run: RunState = { checkedClear: false, called: false, intentAt: claimed.priorIntentAt ?? claimed.batch.claimedAt };
-  const lost = claimed.batch.begin(ctx, claimed.id, options);
-  const signal = options.signal ? AbortSignal.any([options.signal, lost]) : lost;
+  const signal = claimed.batch.begin(ctx, claimed.id, options, options.signal);
   try {
     return await publishClaimed(ctx, claimed, options, fence, run, signal);
   } catch (err) {
     if (err instanceof ResultNotRecorded) throw err.cause;
-    if (lost.aborted || err instanceof LeaseLostError) {
+    if (claimed.batch.leaseLost(claimed.id) || err instanceof LeaseLostError) {
       ctx.log.warn({ targetId: claimed.id }, 'publishing stopped: another worker holds the target now');
       return 'skipped';
     }
@@ -83,7 +82,6 @@ export async function publishTarget(ctx: AppContext, claimed: ClaimedTarget, opt
 }
 
 async function publishClaimed(ctx: AppContext, t: ClaimedTarget, options: PublishOptions, fence: Fence, run: RunState, signal: AbortSignal): Promise<PublishOutcome> {
-  const log = ctx.log.child({ targetId: t.id });
   const now = () => ctx.clock.now();
   if (!isPlatformId(t.platform)) {
     return settleAndNotify(ctx, t, fence, { keepIntent: t.priorIntentAt !== null, code: 'unknown_platform', message: `Unknown platform ${t.platform}` });
@@ -152,8 +150,8 @@ async function publishClaimed(ctx: AppContext, t: ClaimedTarget, options: Publis
     .catch((err: unknown) => {
       throw new ResultNotRecorded(err);
     });
-  if (!wrote) log.warn({ platformPostId: result.platformPostId }, 'published, but the target already had a result recorded');
-  log.info({ platform, platformPostId: result.platformPostId }, 'target published');
+  if (!wrote) ctx.log.warn({ targetId: t.id, platformPostId: result.platformPostId }, 'published, but the target already had a result recorded');
+  if (ctx.log.isLevelEnabled('info')) ctx.log.info({ targetId: t.id, platform, platformPostId: result.platformPostId }, 'target published');
   return 'published';
 }
 

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import type { PublishResult } from '../providers/types.ts';
 import { recordPublishedMany } from './targetWrites.ts';
@@ -41,12 +40,7 @@ export class PublishedWriter {
   async #write(batch: Pending[]): Promise<void> {
     const rows = batch.map((p) => ({ id: p.id, platformPostId: p.result.platformPostId, url: p.result.url, at: p.at }));
     try {
-      const wrote = this.#relaxed
-        ? await this.#db.transaction(async (tx) => {
-            await tx.execute(sql`set local synchronous_commit = off`);
-            return recordPublishedMany(tx, rows);
-          })
-        : await recordPublishedMany(this.#db, rows);
+      const wrote = await recordPublishedMany(this.#db, rows, { relaxedCommit: this.#relaxed });
       for (const p of batch) p.resolve(wrote.has(p.id));
     } catch (err) {
       for (const p of batch) p.reject(err);

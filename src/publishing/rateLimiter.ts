@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import type { BucketLimit } from './publishRateLimits.ts';
-import { textArray } from './targetWrites.ts';
+import { RELAXED_COMMIT, textArray } from './targetWrites.ts';
 
 export type BucketRequest = { key: string; limit: BucketLimit };
 export type TakeResult = { ok: true } | { ok: false; retryAtMs: number; key: string };
@@ -78,12 +78,12 @@ export async function takePublishTokensBatch(
   }
   const keys = [...limits.keys()];
   await db.transaction(async (tx) => {
-    if (options.relaxedCommit) await tx.execute(sql`set local synchronous_commit = off`);
     // Creates missing buckets full, and locks every one (the no-op update returns the row as it is).
     const rows = await tx.execute(sql`
       insert into publish_rate_buckets as b (key, tokens, refilled_at)
       select k.key, k.capacity, ${now}::timestamptz
       from unnest(${textArray(keys)}::text[], ${textArray(keys.map((k) => String(limits.get(k)!.capacity)))}::float8[]) as k(key, capacity)
+      ${options.relaxedCommit ? RELAXED_COMMIT : sql``}
       on conflict (key) do update set key = b.key
       returning b.key, b.tokens, b.refilled_at`);
     const balance = new Map<string, number>();

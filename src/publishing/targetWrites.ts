@@ -14,6 +14,9 @@ import type { Database } from '../db/database.ts';
  */
 export type Fence = { id: string; owner: string; version: number };
 
+/** Joined into a write: its transaction commits without waiting for the WAL flush. */
+export const RELAXED_COMMIT = sql`cross join (select set_config('synchronous_commit', 'off', true)) relaxed_commit`;
+
 const fenced = (f: Fence) => sql`id = ${f.id} and lease_owner = ${f.owner} and version = ${f.version} and status = 'publishing'`;
 
 async function applied(db: Database, query: ReturnType<typeof sql>): Promise<number | null> {
@@ -58,10 +61,14 @@ export async function savePublishState(db: Database, f: Fence, state: Record<str
  * right after the call). Not fenced by the lease: the post exists on the platform, and
  * recording that fact beats losing it (whoever holds the target now will find it published).
  * Only a target already recorded as published is left alone. Returns the ids it wrote.
+ * `relaxedCommit`: this statement's commit does not wait for the WAL flush (see
+ * PublishOptions.relaxedCommits), in the same round trip (`set_config(..., true)` lasts until
+ * the statement's own transaction ends).
  */
 export async function recordPublishedMany(
   db: Database,
   results: { id: string; platformPostId: string; url: string | null; at: Date }[],
+  options: { relaxedCommit?: boolean } = {},
 ): Promise<Set<string>> {
   if (results.length === 0) return new Set();
   const res = await db.execute(sql`
@@ -73,7 +80,7 @@ export async function recordPublishedMany(
              unnest(${textArray(results.map((r) => r.platformPostId))}::text[]) as post_id,
              unnest(${textArray(results.map((r) => r.url))}::text[]) as url,
              unnest(${textArray(results.map((r) => r.at.toISOString()))}::timestamptz[]) as at
-    ) v
+    ) v ${options.relaxedCommit ? RELAXED_COMMIT : sql``}
     where t.id = v.id and t.platform_post_id is null
     returning t.id`);
   return new Set(res.rows.map((r) => String(r.id)));

@@ -29,12 +29,26 @@ type Args = {
 };
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
-// Statements sent to the server by this process (the benchmark reports them per published target).
-let statements = 0;
+// Statements sent to the server by this process, by kind (the benchmark reports them per published target).
+const statements: Record<string, { n: number; ms: number }> = {};
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...rest: unknown[]) {
-  statements += 1;
-  return (originalQuery as (...a: unknown[]) => unknown).apply(this, rest);
+  const first = rest[0] as string | { text?: string };
+  const text = typeof first === 'string' ? first : (first?.text ?? '');
+  const kind = text.replace(/\s+/g, ' ').trim().slice(0, 48);
+  const entry = (statements[kind] ??= { n: 0, ms: 0 });
+  entry.n += 1;
+  const started = performance.now();
+  const last = rest.at(-1);
+  if (typeof last === 'function') {
+    rest[rest.length - 1] = (...cb: unknown[]) => {
+      entry.ms += performance.now() - started;
+      return (last as (...a: unknown[]) => unknown)(...cb);
+    };
+  }
+  const result = (originalQuery as (...a: unknown[]) => unknown).apply(this, rest);
+  if (result instanceof Promise) void result.finally(() => (entry.ms += performance.now() - started)).catch(() => undefined);
+  return result;
 } as typeof originalQuery;
 const log = createLogger({ level: 'warn', destination: process.stderr as never });
 const clock: Clock = args.clockMs === undefined ? new SystemClock() : new ControllableClock({ startMs: args.clockMs });
@@ -55,12 +69,14 @@ const runner = new DueRunner(ctx, publishingQueue(defaultPublishDeps, { concurre
   pollMs: args.pollMs ?? 200,
 });
 await runner.start();
+const cpuAtStart = process.cpuUsage();
 process.stdout.write('ready\n');
 process.once('SIGTERM', () => {
   void (async () => {
     await runner.stop(2_000);
     await database.close();
-    process.stdout.write(`stopped ${JSON.stringify({ ...runner.stats, statements })}\n`);
+    const cpu = process.cpuUsage(cpuAtStart);
+    process.stdout.write(`stopped ${JSON.stringify({ ...runner.stats, cpuMs: Math.round((cpu.user + cpu.system) / 1000), statements })}\n`);
     process.exit(0);
   })();
 });
