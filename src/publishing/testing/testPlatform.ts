@@ -8,13 +8,14 @@ import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.ts';
 import type { Database } from '../../db/database.ts';
 import { AppError } from '../../http/errors.ts';
-import { ProviderError, PublishStillProcessing, type PlatformFacts, type PlatformId, type Provider, type PublishRequest, type StoredCredential } from '../../providers/types.ts';
+import { ProviderError, PublishOutcomeUncertain, PublishStillProcessing, type PlatformFacts, type PlatformId, type Provider, type PublishRequest, type StoredCredential } from '../../providers/types.ts';
 import type { ConnectionAccess, PublishDeps } from '../publishDeps.ts';
 
 /**
  * What one publish call does: succeed, throw, publish and then lose the response (no answer),
  * publish and then answer an error anyway (`error_after_post`: a 502 from a proxy after the
- * platform acted), answer "still processing" (a poll follows), or wait.
+ * platform acted), publish and say so without the id (`published_unrecorded`), answer "still
+ * processing" (a poll follows), or wait.
  */
 export type Step =
   | { kind: 'ok' }
@@ -22,6 +23,7 @@ export type Step =
   | { kind: 'lost_response' }
   | { kind: 'error_after_post'; error: ProviderError }
   | { kind: 'processing'; pollAfterMs: number }
+  | { kind: 'published_unrecorded' }
   | { kind: 'hang'; until: Promise<void> };
 
 export type TestPlatform = {
@@ -86,6 +88,7 @@ export function createTestPlatform(options: { platform?: PlatformId; canFindRece
       const result = create(post);
       if (step.kind === 'lost_response') throw new ProviderError('transient', 'network_error', 'the connection was reset');
       if (step.kind === 'error_after_post') throw step.error;
+      if (step.kind === 'published_unrecorded') throw new PublishOutcomeUncertain('publish_uncertain', 'published, id not recorded');
       return result;
     },
   };
