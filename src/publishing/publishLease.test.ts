@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { openTestContext, type TestContext } from '../testing/testContext.ts';
@@ -32,7 +33,11 @@ async function startSlowPublish(id: string, overrides: Partial<PublishOptions> =
   platform.script.push({ kind: 'hang', until: new Promise<void>((r) => (release = r)) });
   const [claimed] = await claimDueTargets(ctx.db, { now: ctx.clock.now(), limit: 10, leaseMs: TEST_LEASE_MS, owner: `slow-${id}` });
   assert.equal(claimed?.id, id);
-  const outcome = publishTarget(ctx, claimed!, options(overrides));
+  // Bounded: a signal that never reaches the adapter would leave the call hanging.
+  const outcome = Promise.race([
+    publishTarget(ctx, claimed!, options(overrides)),
+    sleep(15_000, undefined, { ref: false }).then(() => 'still hanging after 15 s'),
+  ]);
   await waitFor(() => platform.calls === 1, 'the platform call');
   return { outcome, release };
 }

@@ -59,9 +59,9 @@ export async function openKillDrill(): Promise<KillDrill> {
 
   const open = async (): Promise<DatabaseHandle> => {
     if (server) return server;
+    // A new folder starts like `perennial serve` starts one (the install-time template, then migrations).
     const fresh = !fs.existsSync(path.join(dataDir!, 'pgdata', 'PG_VERSION'));
-    const template = fresh ? process.env.PERENNIAL_TEST_PGLITE_TEMPLATE : undefined;
-    const handle = await openPglite(dataDir!, log, template ? { loadDataDir: new Blob([fs.readFileSync(template)]) } : {});
+    const handle = await openPglite(dataDir!, log);
     if (fresh) await migrate(handle.db);
     return handle;
   };
