@@ -154,8 +154,12 @@ async function benchServer(emulator: RunningEmulator) {
         resetEmulator(emulator, latency);
         const dueAt = new Date(Date.now() + LEAD_MS);
         await scheduleBurst(bench, TARGETS, dueAt, `server-${workers}-${latency}-${randomBytes(3).toString('hex')}`);
+        const benchCpu = process.cpuUsage();
         const result = await measureBurst(bench, dueAt, TARGETS, TIMEOUT_MS);
+        const emulatorCpu = process.cpuUsage(benchCpu);
         const used = await stopWorkers(children);
+        // This process serves the emulator (and measures): when it is saturated, the platform is the bottleneck.
+        console.log(`  emulator process: ${((emulatorCpu.user + emulatorCpu.system) / 1000 / TARGETS).toFixed(2)} ms CPU per target`);
         const published = result.statuses.published ?? 0;
         record(`server, ${workers} worker${workers > 1 ? 's' : ''}, ${latency} ms`, {
           ...result,

@@ -49,7 +49,9 @@ export async function onPublishError(
   const uncount = !run.called && !t.poll;
 
   if (err instanceof StoppedBeforeCall || (!run.called && signal.aborted)) {
-    await deferTarget(ctx.db, fence, { at: now, keepIntent }, now);
+    // Given back as it was, due at once: a poll stays a poll.
+    if (t.poll) await schedulePoll(ctx.db, fence, { at: now, code: 'worker_stopped', message: 'The worker stopped before checking on the platform' }, now);
+    else await deferTarget(ctx.db, fence, { at: now, keepIntent }, now);
     return 'skipped';
   }
   if (err instanceof MissingMediaError) return settleAndNotify(ctx, t, fence, { keepIntent, code: 'media_missing', message: err.message });

@@ -8,7 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { openTestContext, type TestContext } from '../testing/testContext.ts';
+import { DueRunner } from '../jobs/dueRunner.ts';
 import { claimDueTargets } from './claimDueTargets.ts';
+import { publishingQueue } from './publishingQueues.ts';
 import { publishTarget, type PublishOptions } from './publishTarget.ts';
 import { runDue as runDueWith, TEST_LEASE_MS, testOptions, waitFor } from './testing/runPublishing.ts';
 import { createTestDeps, createTestPlatform, insertScheduledPost, targetRow, type TestDeps, type TestPlatform } from './testing/testPlatform.ts';
@@ -83,5 +85,33 @@ describe('the publishing lease', () => {
     assert.equal(await outcome, 'retry');
     assert.equal(platform.lastSignal?.aborted, true);
     assert.notEqual((await targetRow(ctx.db, id)).intent_at, null, 'the call had started: the next run looks the post up first');
+  });
+
+  test('a stopping worker gives back the targets it never called the platform for; the others keep their intent', async () => {
+    const waiting = randomUUID();
+    deps.expiring.add(waiting);
+    let refreshed!: () => void;
+    const refreshing = new Promise<void>((r) => (refreshed = r));
+    const fresh = deps.freshCredential;
+    let refreshStarted = false;
+    deps.freshCredential = async (...a) => {
+      refreshStarted = true;
+      await refreshing; // a just-in-time refresh that takes long
+      return fresh(...a);
+    };
+    const [notCalled] = await insertScheduledPost(ctx.db, { workspaceId, connectionIds: [waiting], platform: 'x', at: ctx.clock.now(), now: ctx.clock.now() });
+    const called = await schedule();
+    platform.script.push({ kind: 'hang', until: new Promise<void>(() => undefined) });
+    const runner = new DueRunner(ctx, publishingQueue(deps), { runnerId: 'stopping', pollMs: 50 });
+    await runner.start();
+    await waitFor(() => platform.calls === 1 && refreshStarted, 'one target in its platform call, one in its refresh');
+    await runner.stop(50);
+    const given = await targetRow(ctx.db, notCalled!);
+    assert.deepEqual([given.status, given.intent_at, given.attempts, given.lease_owner], ['scheduled', null, 0, null], 'as before its claim, due again');
+    assert.ok(new Date(given.due_at as Date).getTime() <= ctx.clock.nowMs());
+    await waitFor(async () => (await targetRow(ctx.db, called)).status === 'scheduled', 'the interrupted call to be written');
+    assert.notEqual((await targetRow(ctx.db, called)).intent_at, null, 'interrupted inside the call: the next run looks the post up first');
+    refreshed();
+    await ctx.db.execute(sql`update post_targets set status = 'cancelled' where id in (${notCalled!}, ${called})`);
   });
 });

@@ -184,11 +184,13 @@ export async function releaseUnstarted(
   items: { id: string; owner: string; hadIntent: boolean; poll: boolean }[],
 ): Promise<void> {
   if (items.length === 0) return;
+  // A poll goes back to waiting in `publishing`, claimable at once (its lease ends at the claim time).
   await db.execute(sql`
-    update post_targets t set status = 'scheduled', due_at = coalesce(t.scheduled_at, t.created_at),
+    update post_targets t set status = case when v.poll then 'publishing' else 'scheduled' end,
+      due_at = case when v.poll then null else coalesce(t.scheduled_at, t.created_at) end,
       intent_at = case when v.had_intent then t.intent_at else null end,
       attempts = t.attempts - case when v.poll then 0 else 1 end,
-      polling = false, lease_owner = null, lease_until = null, version = t.version + 1
+      polling = v.poll, lease_owner = null, lease_until = case when v.poll then t.updated_at else null end, version = t.version + 1
     from (
       select unnest(${textArray(items.map((i) => i.id))}::uuid[]) as id,
              unnest(${textArray(items.map((i) => i.owner))}::text[]) as owner,
