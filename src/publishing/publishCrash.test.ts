@@ -3,7 +3,7 @@
  * mid-flight leaves the database exactly as a killed worker would (nothing after the crash point
  * is written), and the target comes back when its lease lapses. Every target ends published
  * exactly once on the emulator (X and Instagram can be checked for recent posts), never twice.
- * The multi-process SIGKILL variant on the PostgreSQL server is publishKill.test.ts.
+ * The multi-process SIGKILL variant (both engines) is publishKill.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
