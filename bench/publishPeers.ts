@@ -1,84 +1,100 @@
 /**
  * The peers to beat in `npm run bench:publish`: the same burst of no-op jobs, due at the same
- * second, through graphile-worker (batched settings: local queue, batched completion) and
- * pg-boss (tuned: big batches, burst fetching, shortest poll), on the same database.
- * Lateness is measured like the publisher's: the moment a job's handler finishes, minus its due time.
+ * second, through graphile-worker and pg-boss, each run by worker processes of its own
+ * (`publishPeerWorker.ts`) on the same database, like ours. Lateness is measured like the
+ * publisher's: the moment a job's handler finished, minus its due time; jobs unfinished at the
+ * cutoff count as late as the cutoff.
  */
-import { makeWorkerUtils, run } from 'graphile-worker';
+import { makeWorkerUtils } from 'graphile-worker';
 import { PgBoss } from 'pg-boss';
+import { startBenchProcess, type BenchChild } from './benchProcess.ts';
 import type { BurstResult } from './publishStats.ts';
 import { summarize } from './publishStats.ts';
 
 const CHUNK = 1_000;
+const QUEUE = 'bench-noop';
+const BOSS_SCHEMA = 'bench_pgboss';
+const script = new URL('./publishPeerWorker.ts', import.meta.url).pathname;
 
-export async function runGraphileBurst(connectionString: string, count: number, workers: number, leadMs: number): Promise<BurstResult> {
-  const utils = await makeWorkerUtils({ connectionString });
-  await utils.migrate();
-  const dueAt = new Date(Date.now() + leadMs);
-  for (let i = 0; i < count; i += CHUNK) {
-    const specs = Array.from({ length: Math.min(CHUNK, count - i) }, (_, k) => ({ identifier: 'bench_noop', payload: { i: i + k }, runAt: dueAt }));
-    await utils.addJobs(specs);
+export type PeerKind = 'graphile' | 'pgboss';
+
+export async function runPeerBurst(
+  kind: PeerKind,
+  connectionString: string,
+  input: { count: number; workers: number; leadMs: number; timeoutMs: number },
+): Promise<BurstResult> {
+  // Schemas first (a worker must find its queue), then the idle workers, then the burst.
+  if (kind === 'graphile') {
+    const utils = await makeWorkerUtils({ connectionString });
+    await utils.migrate();
+    await utils.release();
+  } else {
+    const boss = new PgBoss({ connectionString, schema: BOSS_SCHEMA, max: 2 });
+    boss.on('error', (err) => console.error('pg-boss:', err));
+    await boss.start();
+    await boss.createQueue(QUEUE).catch(() => undefined);
+    await boss.stop({ graceful: false, close: true });
   }
-  await utils.release();
-  const done: number[] = [];
-  const finished = Promise.withResolvers<void>();
-  const runners = await Promise.all(
-    Array.from({ length: workers }, () =>
-      run({
-        connectionString,
-        concurrency: 32,
-        noHandleSignals: true,
-        pollInterval: 100,
-        logger: quietLogger(),
-        taskList: {
-          bench_noop: async () => {
-            done.push(Date.now());
-            if (done.length === count) finished.resolve();
-          },
-        },
-        preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-      }),
-    ),
+  const children = await Promise.all(
+    Array.from({ length: input.workers }, (_, i) => startBenchProcess(script, { kind, connectionString }, { name: `${kind} worker ${i}` })),
   );
-  await Promise.race([finished.promise, new Promise((r) => setTimeout(r, 120_000))]);
-  await Promise.all(runners.map((r) => r.stop()));
-  return summarize(done.map((t) => t - dueAt.getTime()), count);
-}
-
-export async function runPgBossBurst(connectionString: string, count: number, workers: number, leadMs: number): Promise<BurstResult> {
-  const queue = 'bench-noop';
-  const bosses = Array.from({ length: workers }, () => new PgBoss({ connectionString, schema: 'bench_pgboss', max: 8 }));
-  for (const boss of bosses) boss.on('error', (err) => console.error('pg-boss:', err));
-  await bosses[0]!.start();
-  await Promise.all(bosses.slice(1).map((b) => b.start()));
-  await bosses[0]!.createQueue(queue).catch(() => undefined);
-  const dueAt = new Date(Date.now() + leadMs);
-  for (let i = 0; i < count; i += CHUNK) {
-    await bosses[0]!.insert(queue, Array.from({ length: Math.min(CHUNK, count - i) }, (_, k) => ({ data: { i: i + k }, startAfter: dueAt })));
-  }
-  const done: number[] = [];
-  const finished = Promise.withResolvers<void>();
-  for (const boss of bosses) {
-    await boss.work(queue, { batchSize: 200, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, localConcurrency: 4 }, async (jobs) => {
-      const now = Date.now();
-      for (let k = 0; k < jobs.length; k++) done.push(now);
-      if (done.length >= count) finished.resolve();
+  try {
+    const dueAt = Date.now() + input.leadMs;
+    await insertBurst(kind, connectionString, input.count, new Date(dueAt));
+    await waitForDone(children, input.count, dueAt + input.timeoutMs);
+    await Promise.all(children.map((c) => c.stop()));
+    const times = children.flatMap((c) => {
+      const line = c.lines.find((l) => l.startsWith('times '));
+      return line ? (JSON.parse(line.slice('times '.length)) as number[]) : [];
     });
+    return summarize(times.map((t) => t - dueAt), input.count, input.timeoutMs);
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
   }
-  await Promise.race([finished.promise, new Promise((r) => setTimeout(r, 120_000))]);
-  await Promise.all(bosses.map((b) => b.stop({ graceful: true, timeout: 5_000 })));
-  return summarize(done.map((t) => t - dueAt.getTime()), count);
 }
 
-function quietLogger() {
-  // graphile-worker logs every job at info; keep warnings and errors only.
-  const noop = () => undefined;
-  const scope = {
-    debug: noop,
-    info: noop,
-    warn: (m: string) => console.warn('graphile-worker:', m),
-    error: (m: string) => console.error('graphile-worker:', m),
-    scope: () => scope,
-  };
-  return scope as never;
+async function insertBurst(kind: PeerKind, connectionString: string, count: number, dueAt: Date): Promise<void> {
+  if (kind === 'graphile') {
+    const utils = await makeWorkerUtils({ connectionString });
+    try {
+      for (let i = 0; i < count; i += CHUNK) {
+        await utils.addJobs(Array.from({ length: Math.min(CHUNK, count - i) }, (_, k) => ({ identifier: 'bench_noop', payload: { i: i + k }, runAt: dueAt })));
+      }
+    } finally {
+      await utils.release();
+    }
+    return;
+  }
+  const boss = new PgBoss({ connectionString, schema: BOSS_SCHEMA, max: 2 });
+  boss.on('error', (err) => console.error('pg-boss:', err));
+  await boss.start();
+  try {
+    for (let i = 0; i < count; i += CHUNK) {
+      await boss.insert(QUEUE, Array.from({ length: Math.min(CHUNK, count - i) }, (_, k) => ({ data: { i: i + k }, startAfter: dueAt })));
+    }
+  } finally {
+    await boss.stop({ graceful: false, close: true });
+  }
+}
+
+async function waitForDone(children: BenchChild[], count: number, deadline: number): Promise<void> {
+  const doneBy = new Map<BenchChild, number>();
+  for (const c of children) doneBy.set(c, 0);
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      const total = [...doneBy.values()].reduce((a, b) => a + b, 0);
+      if (total >= count || Date.now() > deadline) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(check, 50);
+    for (const c of children) {
+      c.onLine((line) => {
+        if (!line.startsWith('done ')) return;
+        doneBy.set(c, Number(line.slice('done '.length)));
+        check();
+      });
+    }
+  });
 }

@@ -21,19 +21,21 @@ export function encryptTokens(ctx: VaultCtx, connectionId: string, tokens: Pick<
 export async function loadCredential(ctx: VaultCtx, db: Database, connectionId: string): Promise<{ credential: StoredCredential; tokenVersion: number }> {
   const [row] = await db.select().from(connections).where(eq(connections.id, connectionId));
   if (!row || !row.accessTokenEnc) throw new AppError('not_found', 'No such connection, or it holds no credentials');
+  return { tokenVersion: row.tokenVersion, credential: credentialFromRow(ctx, { ...row, accessTokenEnc: row.accessTokenEnc }) };
+}
+
+/** The decrypted credential of a connection row already read (for callers that read many rows in one query). */
+export function credentialFromRow(ctx: VaultCtx, row: typeof connections.$inferSelect & { accessTokenEnc: string }): StoredCredential {
   const vault = getVault(ctx);
   return {
-    tokenVersion: row.tokenVersion,
-    credential: {
-      accessToken: vault.decrypt(row.accessTokenEnc, { rowId: row.id, field: 'access_token' }),
-      accessExpiresAt: row.accessExpiresAt,
-      refreshToken: row.refreshTokenEnc ? vault.decrypt(row.refreshTokenEnc, { rowId: row.id, field: 'refresh_token' }) : null,
-      refreshExpiresAt: row.refreshExpiresAt,
-      issuedAt: row.issuedAt ?? row.connectedAt,
-      scopes: row.scopes,
-      platformAccountId: row.platformAccountId,
-      meta: row.meta,
-    },
+    accessToken: vault.decrypt(row.accessTokenEnc, { rowId: row.id, field: 'access_token' }),
+    accessExpiresAt: row.accessExpiresAt,
+    refreshToken: row.refreshTokenEnc ? vault.decrypt(row.refreshTokenEnc, { rowId: row.id, field: 'refresh_token' }) : null,
+    refreshExpiresAt: row.refreshExpiresAt,
+    issuedAt: row.issuedAt ?? row.connectedAt,
+    scopes: row.scopes,
+    platformAccountId: row.platformAccountId,
+    meta: row.meta,
   };
 }
 

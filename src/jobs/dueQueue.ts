@@ -61,6 +61,12 @@ export type DueQueueDefinition<T, R = void> = {
   concurrency: number;
   /** How many items one claim takes at most. */
   batchSize: number;
+  /**
+   * Claims only once at least this many slots are free (or nothing is running, or no claim was
+   * made for `MIN_CLAIM_WAIT_MS`), so a busy queue claims in batches rather than one item per
+   * finished handler. Default 1.
+   */
+  minClaim?: number;
   /** How long a claim holds an item; longer than the slowest handler. */
   leaseMs: number;
   /** The LISTEN/NOTIFY channel writes use (`notifyDue`) when they make an item due sooner. */
@@ -98,6 +104,7 @@ function validate(d: AnyDueQueue): void {
   if (!d.name) throw new Error('a due queue needs a name');
   if (!positiveInt(d.concurrency)) throw new Error(`due queue ${d.name}: concurrency must be a positive integer`);
   if (!positiveInt(d.batchSize)) throw new Error(`due queue ${d.name}: batchSize must be a positive integer`);
+  if (d.minClaim !== undefined && !positiveInt(d.minClaim)) throw new Error(`due queue ${d.name}: minClaim must be a positive integer`);
   if (!positiveInt(d.leaseMs)) throw new Error(`due queue ${d.name}: leaseMs must be a positive integer`);
   if (!CHANNEL.test(d.notifyChannel)) throw new Error(`due queue ${d.name}: notifyChannel must match ${CHANNEL}`);
 }

@@ -8,6 +8,8 @@ export type { ClaimArgs, Completed, DueQueueDefinition, Lease } from './dueQueue
 
 /** Real-time backstop: a runner re-checks its table this often even if no NOTIFY or timer woke it. */
 export const DEFAULT_POLL_MS = 5_000;
+/** A queue with `minClaim` claims less than that after this long (real ms) without a claim. */
+export const MIN_CLAIM_WAIT_MS = 50;
 
 export type DueRunnerStats = { claimed: number; handled: number; failed: number };
 
@@ -37,6 +39,8 @@ export class DueRunner<T, R> {
   #unlisten: (() => Promise<void>) | undefined;
   #poll: NodeJS.Timeout | undefined;
   #stats: DueRunnerStats = { claimed: 0, handled: 0, failed: 0 };
+  #lastClaimAt = 0;
+  #minClaimTimer: NodeJS.Timeout | undefined;
 
   constructor(ctx: AppContext, queue: DueQueueDefinition<T, R>, options: { runnerId: string; pollMs?: number }) {
     this.#ctx = ctx;
@@ -112,6 +116,7 @@ export class DueRunner<T, R> {
     this.#running = false;
     this.#cancelTimer?.();
     clearInterval(this.#poll);
+    clearTimeout(this.#minClaimTimer);
     if (this.#unlisten) {
       await this.#unlisten().catch((err: unknown) => this.#ctx.log.warn({ err, dueQueue: this.queue.name }, 'UNLISTEN failed'));
     }
@@ -170,6 +175,19 @@ export class DueRunner<T, R> {
     for (;;) {
       const room = queue.concurrency - this.#inflight.size;
       if (room <= 0) return;
+      // Wait (briefly) for a batch worth of room: completions wake the runner again.
+      if (room < Math.min(queue.minClaim ?? 1, queue.concurrency) && this.#inflight.size > 0) {
+        const waited = performance.now() - this.#lastClaimAt;
+        if (waited < MIN_CLAIM_WAIT_MS) {
+          this.#minClaimTimer ??= setTimeout(() => {
+            this.#minClaimTimer = undefined;
+            this.wake();
+          }, MIN_CLAIM_WAIT_MS - waited);
+          this.#minClaimTimer.unref();
+          return;
+        }
+      }
+      this.#lastClaimAt = performance.now();
       const limit = Math.min(queue.batchSize, room);
       const now = this.#ctx.clock.now();
       const owner = `${this.#runnerId}:${++this.#claimSeq}`;

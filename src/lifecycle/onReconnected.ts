@@ -7,7 +7,8 @@ import { sql } from 'drizzle-orm';
 import { raiseAlert } from '../alerts/raiseAlert.ts';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
-import { NEEDS_RECONNECT_FAILURE, resumeTargetsOfConnection } from '../posts/targetsRepo.ts';
+import { NEEDS_RECONNECT_FAILURE } from '../posts/targetsRepo.ts';
+import { resumeTargetsOfConnection } from '../publishing/resumeTargetsOfConnection.ts';
 import { getLifecycleConnection } from './connectionLifecycleRow.ts';
 import { planFromScratch, startGrant } from './onConnected.ts';
 import { transitionConnection } from './transitionConnection.ts';
@@ -17,7 +18,7 @@ export async function onReconnected(ctx: AppContext, tx: Database, connectionId:
   const now = ctx.clock.now();
   const before = await getLifecycleConnection(tx, connectionId);
   const moved = await transitionConnection(tx, { connectionId, to: 'active', reason: 'reconnected', now, from: ['needs_reconnect', 'degraded'] });
-  const result = await resumeTargetsOfConnection(tx, connectionId, now);
+  const result = await resumeTargetsOfConnection(ctx, tx, connectionId, now);
   const c = await getLifecycleConnection(tx, connectionId);
   if (!c) return result;
   await startGrant(tx, connectionId, now);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { disconnectConnection } from '../connections/disconnectConnection.ts';
-import { failPausedTargetsPastGrace } from '../posts/targetsRepo.ts';
+import { claimPausedPastGrace, failPausedTarget } from '../publishing/failPausedTargets.ts';
 import { getLifecycleConnection } from './connectionLifecycleRow.ts';
 import { markNeedsReconnect } from './markNeedsReconnect.ts';
 import { toDate } from './refreshesRepo.ts';
@@ -48,8 +48,9 @@ test('the reconnected notice lists the posts the grace sweep failed and those fa
   h.ctx.clock.advance(60_000);
   await h.ctx.db.transaction((tx) => markNeedsReconnect(h.ctx, tx, { connectionId: id, reason: 'token_revoked', now: h.ctx.clock.now() }));
   h.ctx.clock.set(start + 3 * H);
-  const failed = await failPausedTargetsPastGrace(h.ctx.db, h.ctx.clock.now(), 15 * 60_000);
-  assert.deepEqual(failed.map((f) => f.id), [swept], 'the sweep failed the post past its grace');
+  const claimed = await claimPausedPastGrace(h.ctx.db, { now: h.ctx.clock.now(), limit: 100, leaseMs: 60_000, owner: 'test-sweep', graceMs: 15 * 60_000 });
+  for (const target of claimed) assert.ok(await failPausedTarget(h.ctx, target));
+  assert.deepEqual(claimed.map((f) => f.id), [swept], 'the sweep failed the post past its grace');
   h.ctx.clock.set(start + 6 * H);
 
   await h.connect('x', ALICE, { connectionId: id });

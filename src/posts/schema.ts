@@ -62,6 +62,11 @@ export const postTargets = pgTable(
     publishState: jsonb('publish_state').$type<Record<string, unknown>>(),
     /** Set right before the platform is called: a crash after it leaves the outcome uncertain. */
     intentAt: timestamp('intent_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Owned by src/publishing: a started publish the platform is still processing (a container,
+     * an upload). The target waits in `publishing` until `lease_until`; that run only checks on it.
+     */
+    polling: boolean('polling').notNull().default(false),
     platformPostId: text('platform_post_id'),
     platformUrl: text('platform_url'),
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
@@ -75,6 +80,9 @@ export const postTargets = pgTable(
   },
   (t) => [
     index('post_targets_due_idx').on(t.dueAt).where(sql`status = 'scheduled'`),
+    // src/publishing: stale or polling targets (claim, next due time) and the grace sweep.
+    index('post_targets_lease_idx').on(t.leaseUntil).where(sql`status = 'publishing'`),
+    index('post_targets_paused_idx').on(t.scheduledAt).where(sql`status = 'paused'`),
     uniqueIndex('post_targets_post_connection_idx').on(t.postId, t.connectionId),
     index('post_targets_connection_status_idx').on(t.connectionId, t.status),
     index('post_targets_workspace_scheduled_idx').on(t.workspaceId, t.scheduledAt),

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openTestContext, type TestContext } from '../testing/testContext.ts';
 import { createPost, type PostScope } from './createPost.ts';
-import { failPausedTargetsPastGrace, pauseTargetsOfConnection, rescheduleFailedTargets, resumeTargetsOfConnection } from './targetsRepo.ts';
+import { pauseTargetsOfConnection, rescheduleFailedTargets } from './targetsRepo.ts';
 import { insertTestConnection, insertTestWorkspace } from './testing/postsFixtures.ts';
 
 // Clock: Monday 2026-01-05 09:00 UTC.
-describe('targetsRepo: pause, resume, fail after grace, reschedule failed', () => {
+// Resuming after a reconnect and the grace sweep: src/publishing/pausedTargets.test.ts.
+describe('targetsRepo: pause, reschedule failed', () => {
   let ctx: TestContext;
   let scope: PostScope;
   let x: string;
@@ -49,36 +50,8 @@ describe('targetsRepo: pause, resume, fail after grace, reschedule failed', () =
     await ctx.database.query(`update post_targets set lease_owner = null, lease_until = null where connection_id = $1`, [x]);
   });
 
-  it('fails paused targets only once their time is past by more than the grace', async () => {
-    ctx.clock.set(Date.parse('2026-01-05T09:20:00Z')); // 10 minutes after the first one
-    assert.deepEqual(await failPausedTargetsPastGrace(ctx.db, ctx.clock.now(), 15 * 60_000), []);
-    ctx.clock.set(Date.parse('2026-01-05T09:26:00Z'));
-    const failed = await failPausedTargetsPastGrace(ctx.db, ctx.clock.now(), 15 * 60_000);
-    assert.equal(failed.length, 1);
-    assert.equal(failed[0]!.connectionId, x);
-    const rows = await statusOf(x);
-    assert.deepEqual(rows.map((r) => [r.status, r.failure_code]), [
-      ['failed', 'connection_needs_reconnect'],
-      ['paused', null],
-      ['scheduled', null],
-    ]);
-  });
-
-  it('resumes paused targets still ahead (due at their time) and fails the ones whose time passed', async () => {
-    await pauseTargetsOfConnection(ctx.db, x, 'token_revoked', ctx.clock.now());
-    ctx.clock.set(Date.parse('2026-01-05T12:05:00Z')); // the 12:00 one passed while paused
-    const result = await ctx.db.transaction((tx) => resumeTargetsOfConnection(tx, x, ctx.clock.now()));
-    assert.equal(result.resumed.length, 1);
-    assert.equal(result.passed.length, 1);
-    const rows = await statusOf(x);
-    assert.deepEqual(rows.map((r) => [r.status, r.due_at, r.failure_code]), [
-      ['failed', null, 'connection_needs_reconnect'],
-      ['failed', null, 'connection_needs_reconnect'],
-      ['scheduled', '2026-01-06T09:00:00.000Z', null],
-    ]);
-  });
-
   it('puts failed targets back on the schedule, one by one or for a whole connection', async () => {
+    await ctx.database.query(`update post_targets set status = 'failed', failure_code = 'connection_needs_reconnect' where connection_id = $1 and status = 'paused'`, [x]);
     const [first] = (await ctx.database.query<{ id: string }>(`select id from post_targets where connection_id = $1 and status = 'failed' order by scheduled_at`, [x])).rows;
     const at = new Date('2026-01-05T13:00:00Z');
     assert.deepEqual(await rescheduleFailedTargets(ctx.db, { workspaceId: scope.workspaceId, targetIds: [first!.id] }, at, ctx.clock.now()), [first!.id]);

@@ -5,7 +5,8 @@ import { toTextArray } from './connectionsLookup.ts';
 
 /**
  * Status changes of post targets that other domains drive (the lifecycle engine on a connection's
- * trouble and reconnect; the grace sweep). Each is one statement, safe to call inside the
+ * trouble; the user's retries). Resuming after a reconnect and failing paused targets after the
+ * grace are the publishing engine's (src/publishing). Each is one statement, safe to call inside the
  * caller's transaction, and touches only targets in the states it names, so it never races the
  * publisher: a target already claimed (`publishing`, or `scheduled` under a live lease) is left
  * to the publisher, which pauses it itself on a token error.
@@ -30,52 +31,6 @@ export async function pauseTargetsOfConnection(db: Database, connectionId: strin
       and (lease_until is null or lease_until < ${now})
     returning id`);
   return res.rows.length;
-}
-
-/**
- * After a reconnect: paused targets whose time is still ahead go back to `scheduled` (due at their
- * time, runners woken); those whose time has passed become `failed` with reason
- * `connection_needs_reconnect`, so the planner offers them for retry or rescheduling instead of
- * posting them late unasked. Returns both lists of target ids.
- */
-export async function resumeTargetsOfConnection(db: Database, connectionId: string, now: Date): Promise<{ resumed: string[]; passed: string[] }> {
-  const resumed = await db.execute(sql`
-    update post_targets
-    set status = 'scheduled', due_at = scheduled_at, paused_reason = null, updated_at = ${now}, version = version + 1
-    where connection_id = ${connectionId} and status = 'paused' and scheduled_at > ${now}
-    returning id`);
-  const passed = await db.execute(sql`
-    update post_targets
-    set status = 'failed', failure_code = ${NEEDS_RECONNECT_FAILURE},
-        failure_message = 'The connection needed reconnecting when this post was due',
-        updated_at = ${now}, version = version + 1
-    where connection_id = ${connectionId} and status = 'paused' and (scheduled_at is null or scheduled_at <= ${now})
-    returning id`);
-  if (resumed.rows.length > 0) await notifyDue(db, POST_TARGETS_DUE_CHANNEL);
-  return { resumed: ids(resumed.rows), passed: ids(passed.rows) };
-}
-
-export type FailedPausedTarget = { id: string; postId: string; workspaceId: string; connectionId: string };
-
-/**
- * Paused targets whose time passed more than `graceMs` ago become `failed` with reason
- * `connection_needs_reconnect` (product: never lost; it stays in the planner and can be retried).
- */
-export async function failPausedTargetsPastGrace(db: Database, now: Date, graceMs: number): Promise<FailedPausedTarget[]> {
-  const cutoff = new Date(now.getTime() - graceMs);
-  const res = await db.execute(sql`
-    update post_targets
-    set status = 'failed', failure_code = ${NEEDS_RECONNECT_FAILURE},
-        failure_message = 'The connection was not reconnected in time for this post',
-        updated_at = ${now}, version = version + 1
-    where status = 'paused' and scheduled_at <= ${cutoff}
-    returning id, post_id, workspace_id, connection_id`);
-  return (res.rows as { id: string; post_id: string; workspace_id: string; connection_id: string }[]).map((r) => ({
-    id: r.id,
-    postId: r.post_id,
-    workspaceId: r.workspace_id,
-    connectionId: r.connection_id,
-  }));
 }
 
 /**

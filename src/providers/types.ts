@@ -60,6 +60,54 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * True when the platform answered and refused, so the call created nothing: a 4xx (429
+ * included), or a token, app or content error. A 5xx, a timeout, a dropped connection or a
+ * garbled 2xx answer may come after the platform acted: the outcome of a create call is then
+ * uncertain.
+ */
+export function isDefiniteRefusal(err: ProviderError): boolean {
+  if (err.errorClass !== 'transient') return true;
+  return err.httpStatus !== undefined && err.httpStatus >= 400 && err.httpStatus < 500;
+}
+
+/**
+ * Thrown by `publish` when every step so far is done and saved and the platform is still
+ * processing (an Instagram container, a TikTok post): the publishing engine polls again after
+ * `retryAfterMs` and resumes from the saved state. A poll is not a retry: no attempt is counted,
+ * no rate-limit token is taken, no lookup is made.
+ */
+export class PublishStillProcessing extends ProviderError {
+  override name = 'PublishStillProcessing';
+  constructor(reason: string, message: string, pollAfterMs: number) {
+    super('transient', reason, message, { retryAfterMs: pollAfterMs });
+  }
+}
+
+/**
+ * Thrown by `publish` when the platform says the post was made but gave us no id (an Instagram
+ * container already PUBLISHED): the engine looks the post up (from its recorded intent) instead
+ * of publishing again.
+ */
+export class PublishOutcomeUncertain extends ProviderError {
+  override name = 'PublishOutcomeUncertain';
+  constructor(reason: string, message: string) {
+    super('transient', reason, message);
+  }
+}
+
+/**
+ * Thrown by `publish` when a non-idempotent step was started earlier (its marker saved) but its
+ * result never was, and the engine's lookup did not find the post: repeating the step could
+ * post twice, so the target becomes `unknown` for the user to decide.
+ */
+export class PublishOutcomeUnknown extends ProviderError {
+  override name = 'PublishOutcomeUnknown';
+  constructor(reason: string, message: string) {
+    super('transient', reason, message);
+  }
+}
+
 /** What a token endpoint gave us, normalised. */
 export type TokenSet = {
   accessToken: string;
@@ -236,8 +284,11 @@ export interface Provider {
   refresh(ctx: ProviderContext, credential: StoredCredential): Promise<TokenSet>;
   verify(ctx: ProviderContext, credential: StoredCredential): Promise<VerifyResult>;
   publish(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, progress: PublishProgress): Promise<PublishResult>;
-  /** Looks for a post we may already have published (by idempotency key or text and time). */
-  findRecentPost?(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, since: Date): Promise<PublishResult | null>;
+  /**
+   * Looks for a post we may already have published (by idempotency key, or by text) created at or
+   * after `since`; posts whose platform id is in `skip` (recorded by our other targets) never match.
+   */
+  findRecentPost?(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, since: Date, skip?: ReadonlySet<string>): Promise<PublishResult | null>;
   revoke?(ctx: ProviderContext, credential: StoredCredential): Promise<void>;
   /**
    * The platform-side authorization `revoke` ends, when it can be wider than one connection (a

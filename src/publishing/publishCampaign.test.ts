@@ -12,6 +12,7 @@ import type { PlatformId } from '../providers/types.ts';
 import { claimDueTargets, nextTargetDueAt } from './claimDueTargets.ts';
 import { defaultPublishDeps } from './defaultPublishDeps.ts';
 import { graceSweepQueue, publishOptions } from './publishingQueues.ts';
+import { runGraceSweep } from './testing/runPublishing.ts';
 import { retryFailedTargetsOfConnection } from './resolveTargets.ts';
 import { publishTarget, type PublishOutcome } from './publishTarget.ts';
 import { insertScheduledPost } from './testing/testPlatform.ts';
@@ -38,7 +39,7 @@ async function publishDue(): Promise<PublishOutcome[]> {
     if (claimed.length === 0) break;
     for (const c of claimed) outcomes.push(await publishTarget(h.ctx, c, publishOptions(h.ctx, defaultPublishDeps)));
   }
-  await graceSweepQueue(GRACE_MS).claim(h.ctx.db, { now: h.ctx.clock.now() });
+  await runGraceSweep(h.ctx, GRACE_MS);
   return outcomes;
 }
 

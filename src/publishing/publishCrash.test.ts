@@ -3,7 +3,7 @@
  * mid-flight leaves the database exactly as a killed worker would (nothing after the crash point
  * is written), and the target comes back when its lease lapses. Every target ends published
  * exactly once on the emulator (X and Instagram can be checked for recent posts), never twice.
- * The multi-process SIGKILL variant on the PostgreSQL server is publishKill.test.ts.
+ * The multi-process SIGKILL variant (both engines) is publishKill.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +13,7 @@ import type { PlatformId, Provider } from '../providers/types.ts';
 import { claimDueTargets } from './claimDueTargets.ts';
 import { defaultPublishDeps } from './defaultPublishDeps.ts';
 import type { PublishDeps } from './publishDeps.ts';
-import { PUBLISH_CALL_LEASE_MS, publishOptions } from './publishingQueues.ts';
+import { PUBLISH_LEASE_MS, publishOptions } from './publishingQueues.ts';
 import { publishTarget } from './publishTarget.ts';
 import { insertScheduledPost } from './testing/testPlatform.ts';
 
@@ -104,7 +104,7 @@ describe('crashes at random points of publishing', () => {
         await Promise.race([publishTarget(h.ctx, c, { ...publishOptions(h.ctx, deps) }), crashed]);
       }
       // Later, another worker: leases have lapsed, uncertain outcomes are checked on the platform.
-      h.ctx.clock.advance(PUBLISH_CALL_LEASE_MS + 1_000);
+      h.ctx.clock.advance(PUBLISH_LEASE_MS + 1_000);
       await h.runDue();
       for (;;) {
         const again = await claimDueTargets(h.ctx.db, { now: h.ctx.clock.now(), limit: 100, leaseMs: 180_000, owner: `survivor-${round}` });

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { sql } from 'drizzle-orm';
 import { AppError } from '../http/errors.ts';
 import { ProviderError } from '../providers/types.ts';
 import { openTestContext, type TestContext } from '../testing/testContext.ts';
 import { claimDueTargets } from './claimDueTargets.ts';
 import { publishTarget, type PublishOptions } from './publishTarget.ts';
+import { runDue as runDueWith, TEST_LEASE_MS, testOptions, waitFor } from './testing/runPublishing.ts';
 import { createTestDeps, createTestPlatform, insertScheduledPost, targetRow, type TestDeps, type TestPlatform } from './testing/testPlatform.ts';
 
-const LEASE_MS = 60_000;
 const workspaceId = randomUUID();
 let ctx: TestContext;
 let platform: TestPlatform;
@@ -19,23 +20,8 @@ before(async () => {
 });
 after(async () => ctx.close());
 
-function options(overrides: Partial<PublishOptions> = {}): PublishOptions {
-  return {
-    deps,
-    retryWindowMs: 60 * 60_000,
-    publishLeaseMs: 5 * 60_000,
-    tokenValidForMs: 10 * 60_000,
-    mediaBaseUrl: 'http://localhost/media',
-    random: () => 0.5,
-    ...overrides,
-  };
-}
-
-/** Claims what is due now and publishes each claimed target; returns the outcomes. */
-async function runDue(opts = options()) {
-  const claimed = await claimDueTargets(ctx.db, { now: ctx.clock.now(), limit: 100, leaseMs: LEASE_MS, owner: `w-${randomUUID()}` });
-  return Promise.all(claimed.map((c) => publishTarget(ctx, c, opts)));
-}
+const options = (overrides: Partial<PublishOptions> = {}) => testOptions(deps, overrides);
+const runDue = (opts = options()) => runDueWith(ctx, opts);
 
 async function schedule(inMs: number, connections = [randomUUID()]) {
   return insertScheduledPost(ctx.db, { workspaceId, connectionIds: connections, platform: 'x', at: new Date(ctx.clock.nowMs() + inMs), now: ctx.clock.now() });
@@ -59,24 +45,46 @@ describe('publishTarget', () => {
     assert.equal(row.platform_url, 'https://platform.test/p-1');
     assert.equal(row.attempts, 1);
     assert.equal(row.due_at, null);
+    assert.equal(row.lease_owner, null);
     assert.equal(platform.published.get(id!)?.count, 1);
-    assert.equal(deps.freshCalls, 1, 'the token is made fresh before the call');
+    assert.equal(deps.accessReads, 1, "the claim's connections are read once");
+    assert.equal(deps.freshCalls, 0, 'a token valid long enough needs no refresh round trip');
+  });
+
+  test('the claim records the intent: a claimed target is publishing with intent and attempt before any platform call', async () => {
+    const [id] = await schedule(0);
+    const [claimed] = await claimDueTargets(ctx.db, { now: ctx.clock.now(), limit: 10, leaseMs: TEST_LEASE_MS, owner: 'claimer' });
+    const row = await targetRow(ctx.db, id!);
+    assert.equal(row.status, 'publishing');
+    assert.equal(new Date(row.intent_at as Date).getTime(), ctx.clock.nowMs());
+    assert.equal(row.attempts, 1);
+    assert.equal(platform.calls, 0);
+    assert.equal(await publishTarget(ctx, claimed!, options()), 'published');
+  });
+
+  test('a token about to expire goes through the just-in-time refresh first', async () => {
+    const connectionId = randomUUID();
+    deps.expiring.add(connectionId);
+    await schedule(0, [connectionId]);
+    assert.deepEqual(await runDue(), ['published']);
+    assert.equal(deps.freshCalls, 1);
   });
 
   test('a crash after the intent: once the lease lapses the platform is checked, and the post is recorded, not re-posted', async () => {
     const [id] = await schedule(0);
     let release!: () => void;
     platform.script.push({ kind: 'hang', until: new Promise<void>((r) => (release = r)) });
-    const first = await claimDueTargets(ctx.db, { now: ctx.clock.now(), limit: 10, leaseMs: LEASE_MS, owner: 'crashing' });
+    const first = await claimDueTargets(ctx.db, { now: ctx.clock.now(), limit: 10, leaseMs: TEST_LEASE_MS, owner: 'crashing' });
     // The worker "dies" mid-call: its handler never returns. The platform has not answered yet.
     const abandoned = publishTarget(ctx, first[0]!, options());
-    await waitFor(async () => (await targetRow(ctx.db, id!)).status === 'publishing');
+    await waitFor(() => platform.calls === 1, 'the platform call');
     assert.deepEqual(await runDue(), [], 'a live publishing lease is not taken over');
     release();
-    await abandoned.catch(() => undefined);
+    await abandoned;
     // Pretend the result write was lost with the process: put the row back as the crash left it.
-    await ctx.db.execute(sqlReset(id!));
-    ctx.clock.advance(5 * 60_000 + 1);
+    await ctx.db.execute(sql`update post_targets set status = 'publishing', platform_post_id = null, platform_url = null, published_at = null,
+      lease_owner = 'crashing', lease_until = intent_at + interval '1 minute' where id = ${id!}`);
+    ctx.clock.advance(TEST_LEASE_MS);
     assert.deepEqual(await runDue(), ['found_published']);
     assert.equal(platform.published.get(id!)?.count, 1);
     assert.equal((await targetRow(ctx.db, id!)).status, 'published');
@@ -109,42 +117,55 @@ describe('publishTarget', () => {
     assert.equal(platform.calls, 1);
   });
 
-  test('5xx retries with backoff, 429 waits for Retry-After, and the window ends in failed', async () => {
+  test('429 is a definite refusal (intent cleared, Retry-After honoured); 503 may come after the post (intent kept, looked up first)', async () => {
     const [id] = await schedule(0);
-    platform.script.push({ kind: 'error', error: new ProviderError('transient', 'server_error', 'HTTP 503', { httpStatus: 503 }) });
-    assert.deepEqual(await runDue(), ['retry']);
-    let row = await targetRow(ctx.db, id!);
-    assert.equal(row.intent_at, null, 'the platform answered: nothing was published');
-    assert.equal(new Date(row.due_at as Date).getTime(), ctx.clock.nowMs() + 15_000, 'half of the 30 s first ceiling (jitter 0.5)');
-    assert.deepEqual(await runDue(), [], 'not before its retry time');
-
-    ctx.clock.advance(15_000);
     platform.script.push({ kind: 'error', error: new ProviderError('transient', 'rate_limited', 'HTTP 429', { httpStatus: 429, retryAfterMs: 120_000 }) });
     assert.deepEqual(await runDue(), ['retry']);
-    row = await targetRow(ctx.db, id!);
+    let row = await targetRow(ctx.db, id!);
+    assert.equal(row.intent_at, null, 'the platform refused: nothing was published');
     assert.equal(new Date(row.due_at as Date).getTime(), ctx.clock.nowMs() + 120_000, 'Retry-After wins over a shorter backoff');
+    assert.deepEqual(await runDue(), [], 'not before its retry time');
 
     ctx.clock.advance(120_000);
+    platform.script.push({ kind: 'error', error: new ProviderError('transient', 'server_error', 'HTTP 503', { httpStatus: 503 }) });
+    assert.deepEqual(await runDue(), ['retry']);
+    row = await targetRow(ctx.db, id!);
+    assert.notEqual(row.intent_at, null, 'a 5xx may come after the post was made: the intent stays');
+    assert.equal(new Date(row.due_at as Date).getTime(), ctx.clock.nowMs() + 30_000, 'half of the 60 s second ceiling (jitter 0.5)');
+
+    ctx.clock.advance(30_000);
     assert.deepEqual(await runDue(), ['published']);
+    assert.equal(platform.lookups.length, 1, 'the platform was checked before publishing again');
     row = await targetRow(ctx.db, id!);
     assert.equal(row.attempts, 3);
     assert.equal(platform.published.get(id!)?.count, 1);
-
-    const [late] = await schedule(0);
-    for (let i = 0; i < 20; i++) platform.script.push({ kind: 'error', error: new ProviderError('transient', 'server_error', 'HTTP 500', { httpStatus: 500 }) });
-    const outcomes: string[] = [];
-    for (let i = 0; i < 20 && !outcomes.includes('failed'); i++) {
-      outcomes.push(...(await runDue(options({ retryWindowMs: 10 * 60_000 }))));
-      ctx.clock.advance(5 * 60_000);
-    }
-    assert.equal(outcomes.at(-1), 'failed');
-    const failed = await targetRow(ctx.db, late!);
-    assert.equal(failed.status, 'failed');
-    assert.equal(failed.failure_code, 'server_error');
-    assert.match(String(failed.failure_message), /Gave up after \d+ attempts/);
   });
 
-  test('a permanent failure fails that target with the reason; the post\'s other target still publishes', async () => {
+  test('the window ends in failed after refusals, in unknown after uncertain failures', async () => {
+    const [refused, uncertain] = [...(await schedule(0)), ...(await schedule(0))];
+    const outcomes = new Map<string, string>();
+    for (let i = 0; i < 30 && outcomes.size < 2; i++) {
+      // Refusals for the first target, 502s for the second (the order of the claim is by due time, then arbitrary).
+      const claimed = await claimDueTargets(ctx.db, { now: ctx.clock.now(), limit: 10, leaseMs: TEST_LEASE_MS, owner: `o-${i}` });
+      for (const c of claimed) {
+        platform.script.push({
+          kind: 'error',
+          error: c.id === refused ? new ProviderError('transient', 'rate_limited', 'HTTP 429', { httpStatus: 429 }) : new ProviderError('transient', 'bad_gateway', 'HTTP 502', { httpStatus: 502 }),
+        });
+        const outcome = await publishTarget(ctx, c, options({ retryWindowMs: 10 * 60_000 }));
+        if (outcome === 'failed' || outcome === 'unknown') outcomes.set(c.id, outcome);
+      }
+      ctx.clock.advance(5 * 60_000);
+    }
+    assert.equal(outcomes.get(refused!), 'failed');
+    assert.equal(outcomes.get(uncertain!), 'unknown');
+    const failed = await targetRow(ctx.db, refused!);
+    assert.equal(failed.failure_code, 'rate_limited');
+    assert.match(String(failed.failure_message), /Gave up after \d+ attempts/);
+    assert.equal((await targetRow(ctx.db, uncertain!)).failure_code, 'outcome_unknown');
+  });
+
+  test("a permanent failure fails that target with the reason; the post's other target still publishes", async () => {
     const [bad, good] = await schedule(0, [randomUUID(), randomUUID()]);
     platform.script.push({ kind: 'error', error: new ProviderError('bad_request', 'text_too_long', 'Text is too long', { httpStatus: 400, platformCode: '186' }) });
     const outcomes = await runDue();
@@ -164,6 +185,7 @@ describe('publishTarget', () => {
     const row = await targetRow(ctx.db, id!);
     assert.equal(row.status, 'paused');
     assert.equal(row.paused_reason, 'token_revoked');
+    assert.equal(row.intent_at, null, 'a 401 is a refusal: nothing was posted');
     assert.deepEqual(deps.tokenFailures, [`${connectionId}:token_revoked`]);
   });
 
@@ -180,45 +202,50 @@ describe('publishTarget', () => {
     assert.deepEqual(await runDue(), ['published']);
   });
 
-  test('a refresh that fails for now (platform_unavailable) retries without calling the platform', async () => {
-    const [id] = await schedule(0);
+  test('a refresh that fails for now (platform_unavailable) retries without calling the platform, nothing reported back', async () => {
+    const connectionId = randomUUID();
+    deps.expiring.add(connectionId);
+    const [id] = await schedule(0, [connectionId]);
     deps.freshCredential = async () => {
       throw new AppError('platform_unavailable', 'Access could not be renewed just now', { retryAfter: 120 });
     };
     assert.deepEqual(await runDue(), ['retry']);
     const row = await targetRow(ctx.db, id!);
     assert.equal(row.failure_code, 'access_unavailable');
+    assert.equal(row.intent_at, null, 'no platform call: the intent is given back');
     assert.equal(new Date(row.due_at as Date).getTime(), ctx.clock.nowMs() + 120_000);
     assert.equal(platform.calls, 0);
+    assert.deepEqual(deps.tokenFailures, []);
     await ctx.db.execute(sql`update post_targets set status = 'cancelled', due_at = null where id = ${id!}`); // out of the later tests' way
   });
 
-  test('a connection already needing reconnect pauses its due target without calling the platform', async () => {
+  test('a connection already needing reconnect pauses its due target without calling the platform; the claim is given back', async () => {
     const connectionId = randomUUID();
     deps.connections.set(connectionId, { state: 'needs_reconnect', stateReason: 'password_changed' });
     const [id] = await schedule(0, [connectionId]);
     assert.deepEqual(await runDue(), ['paused']);
-    assert.equal((await targetRow(ctx.db, id!)).paused_reason, 'password_changed');
+    const row = await targetRow(ctx.db, id!);
+    assert.equal(row.paused_reason, 'password_changed');
+    assert.equal(row.attempts, 0);
+    assert.equal(row.intent_at, null);
     assert.equal(platform.calls, 0);
   });
 
-  test('the per-account rate limit defers the targets beyond the burst, in the database', async () => {
+  test('the per-account rate limit defers the targets beyond the burst, in the database, each when its token comes', async () => {
     const connectionId = randomUUID();
-    const ids = [
-      ...(await schedule(0, [connectionId])),
-      ...(await schedule(0, [connectionId])),
-      ...(await schedule(0, [connectionId])),
-    ];
+    const ids = [...(await schedule(0, [connectionId])), ...(await schedule(0, [connectionId])), ...(await schedule(0, [connectionId])), ...(await schedule(0, [connectionId]))];
     const limits = () => ({ account: { capacity: 2, refill: 1, perMs: 60_000 }, app: null });
-    const outcomes = [];
-    for (const id of ids) {
-      const [c] = await claimDueTargets(ctx.db, { now: ctx.clock.now(), limit: 1, leaseMs: LEASE_MS, owner: `o-${id}` });
-      outcomes.push(await publishTarget(ctx, c!, options({ limits })));
-    }
-    assert.deepEqual(outcomes, ['published', 'published', 'deferred']);
-    const deferred = (await Promise.all(ids.map((id) => targetRow(ctx.db, id)))).find((r) => r.status === 'scheduled')!;
-    assert.equal(new Date(deferred.due_at as Date).getTime(), ctx.clock.nowMs() + 60_000, 'due again when the bucket has a token');
-    assert.equal(deferred.attempts, 0, 'a deferral is not an attempt');
+    const outcomes = await runDue(options({ limits }));
+    assert.deepEqual(outcomes.sort(), ['deferred', 'deferred', 'published', 'published']);
+    const deferred = (await Promise.all(ids.map((id) => targetRow(ctx.db, id)))).filter((r) => r.status === 'scheduled');
+    assert.deepEqual(
+      deferred.map((r) => new Date(r.due_at as Date).getTime() - ctx.clock.nowMs()).sort((a, b) => a - b),
+      [60_000, 120_000],
+      'the second one waits for the second token',
+    );
+    assert.ok(deferred.every((r) => r.attempts === 0 && r.intent_at === null), 'a deferral is not an attempt');
+    ctx.clock.advance(60_000);
+    assert.deepEqual(await runDue(options({ limits })), ['published']);
     ctx.clock.advance(60_000);
     assert.deepEqual(await runDue(options({ limits })), ['published']);
   });
@@ -227,7 +254,7 @@ describe('publishTarget', () => {
     platform = createTestPlatform({ multiStep: true });
     deps = createTestDeps(platform);
     const [id] = await schedule(0);
-    platform.script.push({ kind: 'error', error: new ProviderError('transient', 'server_error', 'HTTP 502', { httpStatus: 502 }) });
+    platform.script.push({ kind: 'error', error: new ProviderError('transient', 'rate_limited', 'HTTP 429', { httpStatus: 429 }) });
     assert.deepEqual(await runDue(), ['retry']);
     assert.deepEqual((await targetRow(ctx.db, id!)).publish_state, { containerId: `c-${id}` });
     ctx.clock.advance(60 * 60_000);
@@ -247,16 +274,3 @@ describe('publishTarget', () => {
     assert.doesNotMatch(ctx.logText(), /test-access-token/);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error('condition not reached');
-}
-
-import { sql } from 'drizzle-orm';
-function sqlReset(id: string) {
-  return sql`update post_targets set status = 'publishing', platform_post_id = null, platform_url = null, published_at = null, lease_owner = 'crashing', lease_until = intent_at + interval '5 minutes' where id = ${id}`;
-}

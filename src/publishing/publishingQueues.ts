@@ -1,19 +1,23 @@
-import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
-import { defineDueQueue, registeredDueQueues, type AnyDueQueue } from '../jobs/dueQueue.ts';
-import { failPausedTargetsPastGrace, POST_TARGETS_DUE_CHANNEL, type FailedPausedTarget } from '../posts/targetsRepo.ts';
+import { defineDueQueue, registeredDueQueues, type AnyDueQueue, type Lease } from '../jobs/dueQueue.ts';
+import { POST_TARGETS_DUE_CHANNEL } from '../posts/targetsRepo.ts';
 import { claimDueTargets, nextTargetDueAt, type ClaimedTarget } from './claimDueTargets.ts';
+import { claimPausedPastGrace, failPausedTarget, nextPausedPastGraceAt, type PausedPastGrace } from './failPausedTargets.ts';
+import type { ClaimBatch } from './publishBatch.ts';
 import type { PublishDeps } from './publishDeps.ts';
 import { publishTarget, type PublishOptions } from './publishTarget.ts';
+import { releaseUnstarted } from './targetWrites.ts';
 
 export const PUBLISH_QUEUE_NAME = 'publishing';
 export const GRACE_QUEUE_NAME = 'publishing-grace';
-/** Long enough for a just-in-time refresh before the intent (the lifecycle's lease is 2 min). */
-export const PUBLISH_CLAIM_LEASE_MS = 3 * 60_000;
-/** Once the intent is recorded: longer than the slowest multi-step publish (uploads, containers). */
-export const PUBLISH_CALL_LEASE_MS = 10 * 60_000;
+/**
+ * How long a claim holds a target before another worker may take it over (as an uncertain
+ * outcome). Renewed every third of it while the target is worked on, so it only has to outlast
+ * a worker that stopped renewing (a crash, a hang), not the slowest publish.
+ */
+export const PUBLISH_LEASE_MS = 3 * 60_000;
 /** The access token must outlive the call by this much (a video upload can take minutes). */
 export const TOKEN_VALID_FOR_MS = 15 * 60_000;
 
@@ -21,59 +25,70 @@ export function publishOptions(ctx: Pick<AppContext, 'config' | 'database'>, dep
   return {
     deps,
     retryWindowMs: ctx.config.publishRetryWindowMs,
-    publishLeaseMs: PUBLISH_CALL_LEASE_MS,
     tokenValidForMs: TOKEN_VALID_FOR_MS,
     mediaBaseUrl: `${ctx.config.publicUrl}/media`,
     relaxedCommits: ctx.database.kind === 'postgres',
   };
 }
 
-/** The publishing due queue's definition (not registered: `registerPublishingQueues` does that). */
-export function publishingQueue(deps: PublishDeps, overrides: { concurrency?: number; batchSize?: number } = {}) {
+/**
+ * The publishing due queue's definition (not registered: `registerPublishingQueues` does that).
+ * A claim is one batch: one statement claims and records the intents, one reads the batch's
+ * connections, one transaction takes its rate-limit tokens; results are written coalesced.
+ */
+export function publishingQueue(deps: PublishDeps, overrides: { concurrency?: number; batchSize?: number; minClaim?: number } = {}) {
+  // The claims of this queue in this process still being worked on, for `release` at a stop.
+  const batches = new Map<string, ClaimBatch>();
+  const concurrency = overrides.concurrency ?? 64;
   return {
     name: PUBLISH_QUEUE_NAME,
-    claim: (db: Database, args: { now: Date; limit: number; leaseMs: number; owner: string }) => claimDueTargets(db, args),
-    nextDueAt: (db: Database) => nextTargetDueAt(db),
-    handle: async (ctx: AppContext, item: ClaimedTarget) => {
-      await publishTarget(ctx, item, publishOptions(ctx, deps));
+    async claim(db: Database, args: { now: Date; limit: number; leaseMs: number; owner: string }) {
+      const claimed = await claimDueTargets(db, args);
+      if (claimed.length > 0) batches.set(args.owner, claimed[0]!.batch);
+      return claimed;
     },
-    // A stopping worker gives back the targets it claimed but has not started (no intent yet), due
-    // again at their own time; targets past their intent stay leased and are checked when it lapses.
+    nextDueAt: (db: Database) => nextTargetDueAt(db),
+    handle: async (ctx: AppContext, item: ClaimedTarget, lease: Lease) => {
+      try {
+        await publishTarget(ctx, item, { ...publishOptions(ctx, deps), signal: lease.signal });
+      } finally {
+        if (item.batch.settled) batches.delete(item.leaseOwner);
+      }
+    },
+    // A stopping worker gives back the targets it claimed but never called the platform for (as
+    // before the claim, due at once); the others keep their intent and lease: the next run checks
+    // the platform first.
     async release(db: Database, owners: string[]) {
-      const list = sql.join(owners.map((o) => sql`${o}`), sql`, `);
-      await db.execute(sql`
-        update post_targets set lease_owner = null, lease_until = null, due_at = coalesce(next_attempt_at, scheduled_at), version = version + 1
-        where lease_owner in (${list}) and status = 'scheduled'`);
+      const items = owners.flatMap((owner) => batches.get(owner)?.unstarted() ?? []);
+      await releaseUnstarted(db, items.map((t) => ({ id: t.id, owner: t.leaseOwner, hadIntent: t.priorIntentAt !== null, poll: t.poll })));
     },
     describe: (item: ClaimedTarget) => ({ targetId: item.id }),
-    concurrency: overrides.concurrency ?? 32,
+    concurrency,
     batchSize: overrides.batchSize ?? 64,
-    leaseMs: PUBLISH_CLAIM_LEASE_MS,
+    minClaim: overrides.minClaim ?? Math.max(1, Math.floor(concurrency / 4)),
+    leaseMs: PUBLISH_LEASE_MS,
     notifyChannel: POST_TARGETS_DUE_CHANNEL,
     tables: ['post_targets', 'publish_rate_buckets'],
   };
 }
 
 /**
- * Never lost: paused targets whose time passed more than the grace ago become `failed` with
- * `connection_needs_reconnect` (they stay in the planner and can be retried). The claim is the
- * sweep itself (one conditional UPDATE, safe from any number of workers); handling only reports.
+ * Never lost: paused targets whose time passed more than the grace ago become `failed`
+ * (`failPausedTargets.ts`), each with its `post.failed` webhook in the same transaction.
  */
 export function graceSweepQueue(graceMs: number) {
   return {
     name: GRACE_QUEUE_NAME,
-    claim: (db: Database, args: { now: Date }) => failPausedTargetsPastGrace(db, args.now, graceMs),
-    async nextDueAt(db: Database) {
-      const res = await db.execute(sql`select min(scheduled_at) as at from post_targets where status = 'paused'`);
-      const at = (res.rows[0] as { at: Date | string | null } | undefined)?.at;
-      return at ? new Date(new Date(at).getTime() + graceMs) : null;
+    claim: (db: Database, args: { now: Date; limit: number; leaseMs: number; owner: string }) => claimPausedPastGrace(db, { ...args, graceMs }),
+    nextDueAt: (db: Database) => nextPausedPastGraceAt(db, graceMs),
+    async handle(ctx: AppContext, item: PausedPastGrace) {
+      if (await failPausedTarget(ctx, item)) {
+        ctx.log.info({ targetId: item.id, postId: item.postId, connectionId: item.connectionId }, 'paused target failed: its time passed without a reconnect');
+      }
     },
-    async handle(ctx: AppContext, item: FailedPausedTarget) {
-      ctx.log.info({ targetId: item.id, postId: item.postId, connectionId: item.connectionId }, 'paused target failed: its time passed without a reconnect');
-    },
-    describe: (item: FailedPausedTarget) => ({ targetId: item.id }),
+    describe: (item: PausedPastGrace) => ({ targetId: item.id }),
     concurrency: 4,
-    batchSize: 500,
+    batchSize: 100,
     leaseMs: 60_000,
     notifyChannel: 'post_targets_paused',
     tables: [],

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import type { BucketLimit } from './publishRateLimits.ts';
+import { RELAXED_COMMIT, textArray } from './targetWrites.ts';
 
 export type BucketRequest = { key: string; limit: BucketLimit };
 export type TakeResult = { ok: true } | { ok: false; retryAtMs: number; key: string };
@@ -52,4 +53,63 @@ class BucketEmpty extends Error {
     this.key = key;
     this.retryAtMs = retryAtMs;
   }
+}
+
+/**
+ * One token per target from every bucket it names, for a whole claim at once (one transaction,
+ * whatever the batch size): the buckets are created full if new and locked, the balances
+ * computed like `takePublishTokens` does, the targets served in order (all of a target's
+ * buckets or none of them), and the new balances written back. A refused target is told when
+ * its own token comes: the second target over the limit waits one refill longer than the first,
+ * so a burst is spread over the refill instead of coming back all at once.
+ */
+export async function takePublishTokensBatch(
+  db: Database,
+  requests: { id: string; buckets: BucketRequest[] }[],
+  now: Date,
+  options: { relaxedCommit?: boolean } = {},
+): Promise<Map<string, TakeResult>> {
+  const results = new Map<string, TakeResult>();
+  const limits = new Map<string, BucketLimit>();
+  for (const r of requests) for (const b of r.buckets) limits.set(b.key, b.limit);
+  if (limits.size === 0) {
+    for (const r of requests) results.set(r.id, { ok: true });
+    return results;
+  }
+  const keys = [...limits.keys()];
+  await db.transaction(async (tx) => {
+    // Creates missing buckets full, and locks every one (the no-op update returns the row as it is).
+    const rows = await tx.execute(sql`
+      insert into publish_rate_buckets as b (key, tokens, refilled_at)
+      select k.key, k.capacity, ${now}::timestamptz
+      from unnest(${textArray(keys)}::text[], ${textArray(keys.map((k) => String(limits.get(k)!.capacity)))}::float8[]) as k(key, capacity)
+      ${options.relaxedCommit ? RELAXED_COMMIT : sql``}
+      on conflict (key) do update set key = b.key
+      returning b.key, b.tokens, b.refilled_at`);
+    const balance = new Map<string, number>();
+    for (const row of rows.rows as { key: string; tokens: number; refilled_at: Date | string }[]) {
+      const limit = limits.get(row.key)!;
+      const elapsed = Math.max(0, now.getTime() - new Date(row.refilled_at).getTime());
+      balance.set(row.key, Math.min(limit.capacity, Number(row.tokens) + elapsed * (limit.refill / limit.perMs)));
+    }
+    const refused = new Map<string, number>();
+    for (const r of requests) {
+      const empty = r.buckets.find((b) => (balance.get(b.key) ?? 0) < 1);
+      if (!empty) {
+        for (const b of r.buckets) balance.set(b.key, balance.get(b.key)! - 1);
+        results.set(r.id, { ok: true });
+        continue;
+      }
+      const waiting = (refused.get(empty.key) ?? 0) + 1;
+      refused.set(empty.key, waiting);
+      const missing = waiting - (balance.get(empty.key) ?? 0);
+      results.set(r.id, { ok: false, key: empty.key, retryAtMs: now.getTime() + Math.ceil(missing / (empty.limit.refill / empty.limit.perMs)) });
+    }
+    await tx.execute(sql`
+      update publish_rate_buckets b
+      set tokens = v.tokens, refilled_at = greatest(b.refilled_at, ${now}::timestamptz)
+      from unnest(${textArray(keys)}::text[], ${textArray(keys.map((k) => String(balance.get(k))))}::float8[]) as v(key, tokens)
+      where b.key = v.key`);
+  });
+  return results;
 }

@@ -119,7 +119,7 @@ export const provider: Provider = {
     return { platformPostId: body.uri, url: postUrl(handle, body.uri) };
   },
 
-  async findRecentPost(ctx, credential, post, since): Promise<PublishResult | null> {
+  async findRecentPost(ctx, credential, post, since, skip): Promise<PublishResult | null> {
     const url = new URL(xrpc(ctx, 'com.atproto.repo.listRecords', credential));
     url.searchParams.set('repo', credential.platformAccountId);
     url.searchParams.set('collection', 'app.bsky.feed.post');
@@ -127,7 +127,7 @@ export const provider: Provider = {
     const body = (await getWithBearer(ctx, { provider: classify, facts: blueskyFacts, url: url.toString() }, credential.accessToken)) as {
       records?: { uri: string; value?: { text?: string; createdAt?: string } }[];
     };
-    const found = (body.records ?? []).find((r) => Date.parse(r.value?.createdAt ?? '') >= since.getTime() && (r.value?.text ?? '').startsWith(post.text.slice(0, 200)));
+    const found = (body.records ?? []).find((r) => !skip?.has(r.uri) && Date.parse(r.value?.createdAt ?? '') >= since.getTime() && (r.value?.text ?? '').startsWith(post.text.slice(0, 200)));
     const handle = typeof credential.meta.handle === 'string' ? credential.meta.handle : credential.platformAccountId;
     return found ? { platformPostId: found.uri, url: postUrl(handle, found.uri) } : null;
   },

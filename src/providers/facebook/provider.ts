@@ -50,7 +50,7 @@ export function createFacebookProvider(options: { graphVersion?: string; exchang
     refresh: (ctx, credential) => extendFacebookToken(ctx, facts, version, credential),
     verify: (ctx, credential) => verifyFacebookToken(ctx, credential),
     publish: (ctx, credential, post, progress) => publishToPage(ctx, version, facts, credential, post, progress),
-    findRecentPost: (ctx, credential, post, since) => findRecentPagePost(ctx, version, credential, post, since),
+    findRecentPost: (ctx, credential, post, since, skip) => findRecentPagePost(ctx, version, credential, post, since, skip),
     revoke: (ctx, credential) => revokeFacebookGrant(ctx, version, credential),
     grantKey: facebookGrantKey,
     classifyError: classifyGraphError,

@@ -104,6 +104,7 @@ export async function findRecentPagePost(
   credential: StoredCredential,
   post: PublishRequest,
   since: Date,
+  skip?: ReadonlySet<string>,
 ): Promise<PublishResult | null> {
   const posts = await callGraph(
     ctx,
@@ -120,7 +121,9 @@ export async function findRecentPagePost(
     },
     (body) => parseShape(postsSchema, body, 'Facebook Page posts'),
   );
-  const match = posts.data.find((p) => (p.message ?? '').trim() === post.text.trim());
+  const match = posts.data.find(
+    (p) => !skip?.has(p.id) && !(Date.parse(p.created_time ?? '') < since.getTime()) && (p.message ?? '').trim() === post.text.trim(),
+  );
   if (!match) return null;
   return { platformPostId: match.id, url: match.permalink_url ?? `${ctx.hosts.www}/${match.id}` };
 }

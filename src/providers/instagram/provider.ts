@@ -106,7 +106,7 @@ export function createInstagramProvider(options: { graphVersion?: string; tokenR
     },
 
     publish: (ctx, credential, post, progress) => publishInstagramMedia(ctx, facts, target(ctx, credential), post, progress),
-    findRecentPost: (ctx, credential, post, since) => findRecentInstagramMedia(ctx, target(ctx, credential), post, since),
+    findRecentPost: (ctx, credential, post, since, skip) => findRecentInstagramMedia(ctx, target(ctx, credential), post, since, skip),
     classifyError: classifyGraphError,
   };
 }

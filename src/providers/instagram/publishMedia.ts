@@ -2,13 +2,13 @@
  * Instagram content publishing (both logins; only the Graph host and token differ): create a
  * media container (image, REELS video, or a CAROUSEL of child containers), wait until its
  * `status_code` is FINISHED, then `media_publish` it. Every container id is saved before the next
- * step; a container still IN_PROGRESS ends the attempt as transient `media_processing`, so the
+ * step; a container still IN_PROGRESS ends the run as `PublishStillProcessing`, so the
  * caller retries later and resumes from the saved container instead of creating another one.
  */
 import { z } from 'zod';
 import { callGraph } from '../meta/callGraph.ts';
 import { accountId, parseId, parseShape } from '../meta/tokenResponses.ts';
-import { ProviderError, type PlatformFacts, type ProviderContext, type PublishProgress, type PublishRequest, type PublishResult } from '../types.ts';
+import { ProviderError, PublishOutcomeUncertain, PublishStillProcessing, type PlatformFacts, type ProviderContext, type PublishProgress, type PublishRequest, type PublishResult } from '../types.ts';
 
 /** Where the Graph API for this login lives: `https://graph.instagram.com/v22.0` or the Facebook one. */
 export type InstagramTarget = { graphBase: string; igUserId: string; accessToken: string };
@@ -72,18 +72,16 @@ export async function publishInstagramMedia(
     case 'FINISHED':
       break;
     case 'IN_PROGRESS':
-      throw new ProviderError('transient', 'media_processing', 'Instagram is still processing the media', { retryAfterMs: CONTAINER_RETRY_MS });
+      throw new PublishStillProcessing('media_processing', 'Instagram is still processing the media', CONTAINER_RETRY_MS);
     case 'EXPIRED': {
       // Containers live 24 h; start over with new ones on the next attempt.
       await progress.save({});
       throw new ProviderError('transient', 'container_expired', 'The Instagram media container expired before it was published', { retryAfterMs: 0 });
     }
-    case 'PUBLISHED': {
-      // media_publish went through but its answer was lost: find the post instead of repeating it.
-      const found = await findRecentInstagramMedia(ctx, target, post, new Date(0));
-      if (found) return found;
-      throw new ProviderError('bad_request', 'publish_uncertain', 'Instagram says the media was published, but the post cannot be found');
-    }
+    case 'PUBLISHED':
+      // media_publish went through but its answer was lost: the engine looks the post up from its
+      // intent (only posts made since then, none recorded by another target) instead of repeating it.
+      throw new PublishOutcomeUncertain('publish_uncertain', 'Instagram says the media was published, but its id was not recorded');
     default:
       throw new ProviderError('bad_request', 'media_rejected', `Instagram could not process the media (${status.status ?? status.status_code})`.slice(0, 300));
   }
@@ -116,6 +114,7 @@ export async function findRecentInstagramMedia(
   target: InstagramTarget,
   post: PublishRequest,
   since: Date,
+  skip?: ReadonlySet<string>,
 ): Promise<PublishResult | null> {
   const list = await callGraph(
     ctx,
@@ -127,9 +126,10 @@ export async function findRecentInstagramMedia(
     },
     (body) => parseShape(mediaListSchema, body, 'Instagram recent media'),
   );
+  // Media without a timestamp cannot be placed after `since`: never a match (it may be an older post).
   const match = list.data.find((m) => {
     const at = m.timestamp ? Date.parse(m.timestamp) : Number.NaN;
-    return (m.caption ?? '').trim() === post.text.trim() && (Number.isNaN(at) || at >= since.getTime());
+    return !skip?.has(m.id) && (m.caption ?? '').trim() === post.text.trim() && at >= since.getTime();
   });
   return match ? { platformPostId: match.id, url: match.permalink ?? null } : null;
 }

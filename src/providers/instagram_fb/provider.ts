@@ -64,7 +64,7 @@ export function createInstagramFbProvider(options: { graphVersion?: string; exch
     refresh: (ctx, credential) => extendFacebookToken(ctx, facts, version, credential),
     verify: (ctx, credential) => verifyFacebookToken(ctx, credential),
     publish: (ctx, credential, post, progress) => publishInstagramMedia(ctx, facts, target(ctx, credential), post, progress),
-    findRecentPost: (ctx, credential, post, since) => findRecentInstagramMedia(ctx, target(ctx, credential), post, since),
+    findRecentPost: (ctx, credential, post, since, skip) => findRecentInstagramMedia(ctx, target(ctx, credential), post, since, skip),
     revoke: (ctx, credential) => revokeFacebookGrant(ctx, version, credential),
     grantKey: facebookGrantKey,
     classifyError: classifyGraphError,

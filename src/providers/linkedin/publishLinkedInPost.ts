@@ -86,6 +86,7 @@ export async function findRecentLinkedInPost(
   credential: StoredCredential,
   post: PublishRequest,
   since: Date,
+  skip?: ReadonlySet<string>,
 ): Promise<PublishResult | null> {
   const query = new URLSearchParams({ author: credential.platformAccountId, q: 'author', count: '20', sortBy: 'LAST_MODIFIED' });
   const page = await linkedinGet(ctx, `${linkedinPaths.posts}?${query}`, credential.accessToken);
@@ -93,7 +94,7 @@ export async function findRecentLinkedInPost(
   const expected = post.link ? [post.text, `${post.text}\n\n${post.link}`] : [post.text];
   for (const element of elements) {
     const createdAt = typeof element.createdAt === 'number' ? element.createdAt : 0;
-    if (typeof element.id === 'string' && createdAt >= since.getTime() && typeof element.commentary === 'string' && expected.includes(element.commentary)) {
+    if (typeof element.id === 'string' && !skip?.has(element.id) && createdAt >= since.getTime() && typeof element.commentary === 'string' && expected.includes(element.commentary)) {
       return { platformPostId: element.id, url: linkedinPostUrl(element.id) };
     }
   }

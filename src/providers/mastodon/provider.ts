@@ -117,13 +117,13 @@ export const provider: Provider = {
     return { platformPostId: body.id, url: typeof body.url === 'string' ? body.url : null };
   },
 
-  async findRecentPost(ctx, credential, post, since): Promise<PublishResult | null> {
+  async findRecentPost(ctx, credential, post, since, skip): Promise<PublishResult | null> {
     const accountId = String(credential.meta.accountId ?? credential.platformAccountId.split('@')[0]);
     const url = `${instance(ctx, credential)}/api/v1/accounts/${encodeURIComponent(accountId)}/statuses?limit=40&exclude_replies=true`;
     const list = (await getWithBearer(ctx, { provider: classify, facts: mastodonFacts, url }, credential.accessToken)) as { id: string; url?: string; content?: string; created_at?: string }[];
     const wanted = post.text.trim().slice(0, 200);
     const found = (Array.isArray(list) ? list : []).find(
-      (s) => Date.parse(s.created_at ?? '') >= since.getTime() && stripHtml(s.content ?? '').trim().startsWith(wanted),
+      (s) => !skip?.has(s.id) && Date.parse(s.created_at ?? '') >= since.getTime() && stripHtml(s.content ?? '').trim().startsWith(wanted),
     );
     return found ? { platformPostId: found.id, url: found.url ?? null } : null;
   },

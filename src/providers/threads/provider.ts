@@ -92,7 +92,7 @@ export function createThreadsProvider(options: { graphVersion?: string; tokenRul
     },
 
     publish: (ctx, credential, post, progress) => publishThread(ctx, version, facts, credential, post, progress),
-    findRecentPost: (ctx, credential, post, since) => findRecentThread(ctx, version, credential, post, since),
+    findRecentPost: (ctx, credential, post, since, skip) => findRecentThread(ctx, version, credential, post, since, skip),
     classifyError: classifyGraphError,
   };
 }

@@ -1,13 +1,15 @@
 /**
  * Threads publishing: create a container (TEXT, IMAGE, VIDEO, or a CAROUSEL of item containers),
  * check its `status`, then `threads_publish` it. Container ids are saved before each next step;
- * a container still IN_PROGRESS ends the attempt as transient `media_processing`.
+ * a container still IN_PROGRESS ends the run as `PublishStillProcessing` (the engine polls).
  */
 import { z } from 'zod';
 import { callGraph } from '../meta/callGraph.ts';
 import { accountId, parseId, parseShape } from '../meta/tokenResponses.ts';
 import {
   ProviderError,
+  PublishOutcomeUncertain,
+  PublishStillProcessing,
   type PlatformFacts,
   type ProviderContext,
   type PublishProgress,
@@ -77,15 +79,13 @@ export async function publishThread(
     case 'FINISHED':
       break;
     case 'IN_PROGRESS':
-      throw new ProviderError('transient', 'media_processing', 'Threads is still processing the media', { retryAfterMs: THREADS_CONTAINER_RETRY_MS });
+      throw new PublishStillProcessing('media_processing', 'Threads is still processing the media', THREADS_CONTAINER_RETRY_MS);
     case 'EXPIRED':
       await progress.save({});
       throw new ProviderError('transient', 'container_expired', 'The Threads container expired before it was published', { retryAfterMs: 0 });
-    case 'PUBLISHED': {
-      const found = await findRecentThread(ctx, version, credential, post, new Date(0));
-      if (found) return found;
-      throw new ProviderError('bad_request', 'publish_uncertain', 'Threads says the post was published, but it cannot be found');
-    }
+    case 'PUBLISHED':
+      // threads_publish went through but its answer was lost: the engine looks the post up from its intent.
+      throw new PublishOutcomeUncertain('publish_uncertain', 'Threads says the post was published, but its id was not recorded');
     default:
       throw new ProviderError('bad_request', 'media_rejected', `Threads could not process the post (${status.error_message ?? status.status})`.slice(0, 300));
   }
@@ -119,6 +119,7 @@ export async function findRecentThread(
   credential: StoredCredential,
   post: PublishRequest,
   since: Date,
+  skip?: ReadonlySet<string>,
 ): Promise<PublishResult | null> {
   const list = await callGraph(
     ctx,
@@ -130,6 +131,8 @@ export async function findRecentThread(
     },
     (body) => parseShape(threadsListSchema, body, 'Threads recent posts'),
   );
-  const match = list.data.find((t) => (t.text ?? '').trim() === post.text.trim());
+  const match = list.data.find(
+    (t) => !skip?.has(t.id) && !(Date.parse(t.timestamp ?? '') < since.getTime()) && (t.text ?? '').trim() === post.text.trim(),
+  );
   return match ? { platformPostId: match.id, url: match.permalink ?? null } : null;
 }

@@ -2,10 +2,13 @@
  * TikTok Content Posting API, direct post: `creator_info/query` (the privacy levels this creator
  * may use), then `video/init` (one video) or `content/init` (photos) with PULL_FROM_URL, then
  * `status/fetch`. The publish id is saved through `progress` right after init, so a retry only
- * checks the status instead of posting again. While TikTok is still processing, publish throws
- * a transient `still_processing` error: the publishing engine retries later and resumes here.
+ * checks the status instead of posting again. Init is not idempotent: a marker (`initStarted`)
+ * is saved before it, and a later run that finds the marker without a publish id (a crash or a
+ * lost answer in between, and the engine's lookup found nothing) stops with
+ * `PublishOutcomeUnknown` rather than posting a second time. While TikTok is still processing,
+ * publish throws `PublishStillProcessing`: the engine polls later and resumes here.
  */
-import { ProviderError, type ProviderContext, type PublishProgress, type PublishRequest, type PublishResult, type StoredCredential } from '../types.ts';
+import { isDefiniteRefusal, ProviderError, PublishOutcomeUnknown, PublishStillProcessing, type ProviderContext, type PublishProgress, type PublishRequest, type PublishResult, type StoredCredential } from '../types.ts';
 import { tiktokApiPost, tiktokApiPostWithText } from './tiktokApi.ts';
 import { tiktokFacts, tiktokPaths } from './tiktokFacts.ts';
 
@@ -50,20 +53,29 @@ async function postSettings(ctx: ProviderContext, credential: StoredCredential, 
   return { privacy_level, ...comment, disable_duet: off(o.disableDuet, info.duet_disabled), disable_stitch: off(o.disableStitch, info.stitch_disabled), ...brand };
 }
 
-async function initPost(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, kind: 'video' | 'photo'): Promise<string> {
+async function initPost(ctx: ProviderContext, credential: StoredCredential, post: PublishRequest, kind: 'video' | 'photo', progress: PublishProgress): Promise<string> {
   const settings = await postSettings(ctx, credential, post, kind);
-  const data =
-    kind === 'video'
-      ? await tiktokApiPost(ctx, tiktokPaths.videoInit, credential.accessToken, {
-          post_info: { title: post.text, ...settings },
-          source_info: { source: 'PULL_FROM_URL', video_url: post.media[0]?.url },
-        })
-      : await tiktokApiPost(ctx, tiktokPaths.contentInit, credential.accessToken, {
-          post_info: { title: typeof post.options.title === 'string' ? post.options.title : '', description: post.text, ...settings },
-          source_info: { source: 'PULL_FROM_URL', photo_cover_index: 0, photo_images: post.media.map((m) => m.url) },
-          post_mode: 'DIRECT_POST',
-          media_type: 'PHOTO',
-        });
+  const before = progress.state;
+  await progress.save({ ...before, initStarted: true });
+  let data: Record<string, unknown>;
+  try {
+    data =
+      kind === 'video'
+        ? await tiktokApiPost(ctx, tiktokPaths.videoInit, credential.accessToken, {
+            post_info: { title: post.text, ...settings },
+            source_info: { source: 'PULL_FROM_URL', video_url: post.media[0]?.url },
+          })
+        : await tiktokApiPost(ctx, tiktokPaths.contentInit, credential.accessToken, {
+            post_info: { title: typeof post.options.title === 'string' ? post.options.title : '', description: post.text, ...settings },
+            source_info: { source: 'PULL_FROM_URL', photo_cover_index: 0, photo_images: post.media.map((m) => m.url) },
+            post_mode: 'DIRECT_POST',
+            media_type: 'PHOTO',
+          });
+  } catch (err) {
+    // TikTok refused the init (a 4xx, 429 included): nothing was started, so the marker goes.
+    if (err instanceof ProviderError && isDefiniteRefusal(err)) await progress.save(before);
+    throw err;
+  }
   if (typeof data.publish_id !== 'string' || data.publish_id === '') {
     throw new ProviderError('transient', 'malformed_response', 'TikTok accepted the post without a publish_id');
   }
@@ -90,7 +102,10 @@ export async function publishTikTokPost(
   const kind = validate(post);
   let publishId = typeof progress.state.publishId === 'string' ? progress.state.publishId : undefined;
   if (!publishId) {
-    publishId = await initPost(ctx, credential, post, kind);
+    if (progress.state.initStarted === true) {
+      throw new PublishOutcomeUnknown('init_unconfirmed', 'A TikTok post was started earlier but its answer was never received; it may exist');
+    }
+    publishId = await initPost(ctx, credential, post, kind, progress);
     await progress.save({ ...progress.state, publishId });
   }
   const { data: status, text } = await tiktokApiPostWithText(ctx, tiktokPaths.publishStatus, credential.accessToken, { publish_id: publishId });
@@ -108,7 +123,7 @@ export async function publishTikTokPost(
     case 'PROCESSING_UPLOAD':
     case 'PROCESSING_DOWNLOAD':
     case 'SEND_TO_USER_INBOX':
-      throw new ProviderError('transient', 'still_processing', 'TikTok is still processing the post', { retryAfterMs: STATUS_POLL_MS });
+      throw new PublishStillProcessing('still_processing', 'TikTok is still processing the post', STATUS_POLL_MS);
     default:
       throw new ProviderError('transient', 'malformed_response', 'TikTok returned an unknown publish status');
   }
@@ -120,13 +135,14 @@ export async function findRecentTikTokPost(
   credential: StoredCredential,
   post: PublishRequest,
   since: Date,
+  skip?: ReadonlySet<string>,
 ): Promise<PublishResult | null> {
   const data = await tiktokApiPost(ctx, `${tiktokPaths.videoList}?fields=id,title,video_description,create_time,share_url`, credential.accessToken, { max_count: 20 });
   const videos = Array.isArray(data.videos) ? (data.videos as Record<string, unknown>[]) : [];
   for (const v of videos) {
     const createdMs = typeof v.create_time === 'number' ? v.create_time * 1000 : 0;
     const caption = typeof v.video_description === 'string' ? v.video_description : v.title;
-    if ((typeof v.id === 'string' || typeof v.id === 'number') && createdMs >= Math.floor(since.getTime() / 1000) * 1000 && caption === post.text) {
+    if ((typeof v.id === 'string' || typeof v.id === 'number') && !skip?.has(String(v.id)) && createdMs >= Math.floor(since.getTime() / 1000) * 1000 && caption === post.text) {
       return { platformPostId: String(v.id), url: typeof v.share_url === 'string' ? v.share_url : null };
     }
   }

@@ -92,14 +92,16 @@ export const provider: Provider = {
     return { platformPostId: body.data.id, url: `https://x.com/i/web/status/${body.data.id}` };
   },
 
-  async findRecentPost(ctx, credential, post, since) {
+  async findRecentPost(ctx, credential, post, since, skip) {
     const url = new URL(`${ctx.hosts.api}/2/users/${encodeURIComponent(credential.platformAccountId)}/tweets`);
     url.searchParams.set('start_time', since.toISOString());
     url.searchParams.set('max_results', '100');
     url.searchParams.set('tweet.fields', 'created_at');
     const response = await ctx.http(url, { headers: { authorization: `Bearer ${credential.accessToken}`, accept: 'application/json' } });
-    const list = (await expectJson(response, provider, 'x', ctx.clock.nowMs())) as { data?: { id: string; text: string }[] };
-    const found = (list.data ?? []).find((t) => t.text.startsWith(post.text.slice(0, 200)));
+    const list = (await expectJson(response, provider, 'x', ctx.clock.nowMs())) as { data?: { id: string; text: string; created_at?: string }[] };
+    const found = (list.data ?? []).find(
+      (t) => !skip?.has(t.id) && !(Date.parse(t.created_at ?? '') < since.getTime()) && t.text.startsWith(post.text.slice(0, 200)),
+    );
     return found ? { platformPostId: found.id, url: `https://x.com/i/web/status/${found.id}` } : null;
   },
 

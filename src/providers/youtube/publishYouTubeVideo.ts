@@ -88,6 +88,7 @@ export async function findRecentYouTubeVideo(
   credential: StoredCredential,
   post: PublishRequest,
   since: Date,
+  skip?: ReadonlySet<string>,
 ): Promise<PublishResult | null> {
   const query = new URLSearchParams({ part: 'snippet', forMine: 'true', type: 'video', order: 'date', maxResults: '25' });
   const page = await youtubeGet(ctx, `${youtubePaths.search}?${query}`, credential.accessToken);
@@ -97,7 +98,7 @@ export async function findRecentYouTubeVideo(
     const id = (item.id as { videoId?: unknown } | undefined)?.videoId;
     const snippet = (item.snippet ?? {}) as Record<string, unknown>;
     const publishedMs = typeof snippet.publishedAt === 'string' ? Date.parse(snippet.publishedAt) : Number.NaN;
-    if (typeof id === 'string' && snippet.title === title && publishedMs >= Math.floor(since.getTime() / 1000) * 1000) {
+    if (typeof id === 'string' && !skip?.has(id) && snippet.title === title && publishedMs >= Math.floor(since.getTime() / 1000) * 1000) {
       return { platformPostId: id, url: `https://www.youtube.com/watch?v=${id}` };
     }
   }
