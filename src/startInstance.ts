@@ -110,6 +110,7 @@ export async function startInstance(config: Config, log: Logger, options: StartO
       const step = async (what: string, run: () => Promise<void> | undefined) => {
         try {
           await run();
+          log.debug({ step: what }, 'stopped');
         } catch (err) {
           log.error({ err }, `stopping ${what} failed`);
         }
