@@ -56,7 +56,7 @@ async function start(env: Record<string, string>): Promise<Sample> {
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += String(d)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  let readyMs = 0;
+  let readyMs: number;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
