@@ -77,7 +77,9 @@ export async function openHttpInstance(options: { env?: Record<string, string> }
     }),
   });
   const database = await openTestDatabase();
-  const instance = await startInstance(loadConfig(env), log, { role: 'all', database }).catch(async (err: unknown) => {
+  // On the server, the instance knows its URL as `serve` does (pg-boss then opens its own pool).
+  const config = loadConfig({ ...env, ...(database.url ? { DATABASE_URL: database.url } : {}) });
+  const instance = await startInstance(config, log, { role: 'all', database }).catch(async (err: unknown) => {
     await database.close();
     throw err;
   });
