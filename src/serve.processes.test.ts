@@ -143,6 +143,19 @@ describe(`perennial serve on the ${testEngine === 'postgres' ? 'PostgreSQL serve
     assert.equal(await next.stop(), 0);
   });
 
+  test('an unreachable server is one line too', async () => {
+    const closed = await freePort();
+    const refused = spawnPerennial(['serve'], {
+      ...envFor('unreachable', await freePort()),
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/perennial`,
+      ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    });
+    assert.equal(await refused.exited, 1);
+    const lines = refused.output().split('\n').filter((l) => l && !l.startsWith('{'));
+    assert.equal(lines.length, 1, refused.output());
+    assert.match(lines[0]!, /^cannot reach the database at DATABASE_URL: .*ECONNREFUSED/);
+  });
+
   test('time travel with real credentials configured refuses to start, with the reason', async () => {
     const refused = spawnPerennial(['serve', '--time-travel'], { ...envFor('tt', await freePort()), LINKEDIN_CLIENT_ID: 'real-app', LINKEDIN_CLIENT_SECRET: 'real-secret' });
     assert.equal(await refused.exited, 1);
