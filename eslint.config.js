@@ -31,7 +31,7 @@ export default tseslint.config(
   {
     // One place reads the environment.
     files: ['src/**/*.ts'],
-    ignores: ['src/config.ts', 'src/main.ts', 'src/testing/**', '**/*.test.ts'],
+    ignores: ['src/config.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config.ts.' }],
     },

@@ -177,6 +177,41 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Time travel moves one clock: this process's, which the in-process emulator follows. It is refused
+ * wherever something outside that clock would be reached: a real platform app, the real Mastodon
+ * and Bluesky networks, or an external emulator (it keeps its own time).
+ */
+function timeTravelProblems(e: { OPEN_NETWORKS_SANDBOX?: boolean; EMULATOR_URL?: string }, realApps: string[]): string[] {
+  const problems: string[] = [];
+  if (realApps.length > 0) {
+    problems.push(
+      `time travel runs only on the sandbox, but real credentials are configured for ${realApps.join(', ')} ` +
+        `(${realApps.map((p) => `${p}_CLIENT_ID`).join(', ')}); unset them or TIME_TRAVEL`,
+    );
+  }
+  if (e.OPEN_NETWORKS_SANDBOX === false) {
+    problems.push('time travel runs only on the sandbox, but OPEN_NETWORKS_SANDBOX=false sends Mastodon and Bluesky to the real networks; unset it or TIME_TRAVEL');
+  }
+  if (e.EMULATOR_URL) {
+    problems.push('time travel moves the in-process emulator with the instance, but EMULATOR_URL points to an external emulator with its own clock; unset EMULATOR_URL or TIME_TRAVEL');
+  }
+  return problems;
+}
+
+/** A copy of the process environment, for the command line to adjust (`--time-travel`) before `loadConfig`. */
+export function processEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
+/**
+ * The test harness's own switches (src/testing, scripts/test.ts sets them): the PostgreSQL server
+ * to run the suite on (`npm run test:pg`), and the migrated PGlite image each test file loads.
+ */
+export function loadTestSettings(env: Record<string, string | undefined> = process.env): { pgUrl: string | undefined; pgliteTemplate: string | undefined } {
+  return { pgUrl: env.PERENNIAL_TEST_PG_URL || undefined, pgliteTemplate: env.PERENNIAL_TEST_PGLITE_TEMPLATE || undefined };
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset", as in most .env tooling.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -197,10 +232,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     if (clientId && clientSecret) platformCredentials[p] = Object.freeze({ clientId, clientSecret });
   }
-  if (e.TIME_TRAVEL && Object.keys(platformCredentials).length > 0) {
+  if (e.DATABASE_URL && !e.ENCRYPTION_KEYS) {
     throw new ConfigError(
-      `Invalid configuration:\n  TIME_TRAVEL: time travel runs only on the sandbox, but real credentials are configured for ${Object.keys(platformCredentials).join(', ')}; unset them or TIME_TRAVEL`,
+      'Invalid configuration:\n  ENCRYPTION_KEYS: required with DATABASE_URL (every process must encrypt and decrypt stored tokens with the same keys; ' +
+        'generate one with: echo "k1:$(openssl rand -base64 32)")',
     );
+  }
+  const sandboxProblems = e.TIME_TRAVEL ? timeTravelProblems(e, Object.keys(platformCredentials)) : [];
+  if (sandboxProblems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n${sandboxProblems.map((p) => `  TIME_TRAVEL: ${p}`).join('\n')}`);
   }
 
   const s3Set = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_PUBLIC_URL', 'S3_FORCE_PATH_STYLE'].filter((k) => cleaned[k] !== undefined);

@@ -63,6 +63,32 @@ describe('sign-in rate limiting', () => {
     assert.equal((await signin(1, 'ada@example.test', TEST_PASSWORD, '203.0.113.100')).statusCode, 200);
   });
 
+  it('40 wrong passwords in parallel: 5 are checked, the other 35 answer 429 without hashing', async () => {
+    ctx.clock.advance(LOGIN_LIMITS.ip.windowMs + 1);
+    await signUpAndSignIn(apps[0]!, { email: 'parallel@example.test' });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => signin(i, 'parallel@example.test', `Wrong password ${i}`, `198.18.0.${i + 1}`)),
+    );
+    const statuses = answers.map((r) => r.statusCode);
+    assert.equal(statuses.filter((s) => s === 401).length, LOGIN_LIMITS.email.max, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 40 - LOGIN_LIMITS.email.max, statuses.join(','));
+    // Even the right password waits for the window now.
+    assert.equal((await signin(0, 'parallel@example.test', TEST_PASSWORD, '198.18.1.1')).statusCode, 429);
+  });
+
+  it('a right password in parallel with wrong ones signs in, and its attempt is not counted as a failure', async () => {
+    ctx.clock.advance(LOGIN_LIMITS.ip.windowMs + 1);
+    await signUpAndSignIn(apps[0]!, { email: 'mixed@example.test' });
+    const answers = await Promise.all([
+      signin(0, 'mixed@example.test', 'Wrong password a', '198.18.2.1'),
+      signin(1, 'mixed@example.test', TEST_PASSWORD, '198.18.2.2'),
+      signin(0, 'mixed@example.test', 'Wrong password b', '198.18.2.3'),
+    ]);
+    assert.deepEqual(answers.map((r) => r.statusCode).sort(), [200, 401, 401]);
+    const { rows } = await ctx.database.query<{ n: number }>("select count(*)::int as n from login_failures where key = 'ip:198.18.2.2'");
+    assert.equal(rows[0]?.n, 0, 'the successful attempt left no failure behind');
+  });
+
   it('prunes failures that left the window', async () => {
     ctx.clock.advance(LOGIN_LIMITS.ip.windowMs + 1);
     await signin(0, 'someone@example.test', 'Guess password 2', '203.0.113.99');

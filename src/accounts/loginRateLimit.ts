@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { AppError } from '../http/errors.ts';
 import { loginFailures } from './schema.ts';
@@ -26,7 +26,7 @@ export function loginKeys(email: string, ip: string): { email: LimitedKey; ip: L
 }
 
 /** Throws `rate_limited` (with Retry-After seconds) while any key has used up its failures in the window. */
-export async function assertLoginAllowed(db: Database, keys: LimitedKey[], now: Date): Promise<void> {
+async function assertLoginAllowed(db: Database, keys: LimitedKey[], now: Date): Promise<void> {
   let retryAfterMs = 0;
   for (const { key, max, windowMs } of keys) {
     const recent = await db
@@ -45,17 +45,43 @@ export async function assertLoginAllowed(db: Database, keys: LimitedKey[], now: 
   }
 }
 
+/** An advisory lock id per key (64 bits of its SHA-256), so attempts on one key are counted one at a time. */
+function lockIdOf(key: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${sha256Hex(`login:${key}`).slice(0, 16)}`)).toString();
+}
+
 /**
- * Counts one failure against every key, and prunes every failure older than the longest window
- * (failures of keys never seen again would otherwise stay forever).
+ * Counts an attempt against every key BEFORE the password is checked, and refuses (`rate_limited`)
+ * once a key has used up its failures. Check and count happen under a per-key advisory lock in one
+ * transaction, so parallel attempts cannot all pass the check before any of them is counted: of
+ * 40 wrong passwords sent at once, 5 reach the hash. Returns the ids of the rows it wrote;
+ * a sign-in that succeeds removes them (`forgiveLoginAttempt`). Prunes failures older than the
+ * longest window (keys never seen again would otherwise stay forever).
  */
-export async function recordLoginFailure(db: Database, keys: LimitedKey[], now: Date): Promise<void> {
-  await db.insert(loginFailures).values(keys.map(({ key }) => ({ key, failedAt: now })));
-  const longest = Math.max(LOGIN_LIMITS.email.windowMs, LOGIN_LIMITS.ip.windowMs, ...keys.map((k) => k.windowMs));
-  await db.delete(loginFailures).where(lt(loginFailures.failedAt, new Date(now.getTime() - longest)));
+export async function reserveLoginAttempt(db: Database, keys: LimitedKey[], now: Date): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    // One order for every caller: two attempts never wait on each other's second lock.
+    for (const lockId of keys.map((k) => lockIdOf(k.key)).sort()) {
+      await tx.execute(sql`select pg_advisory_xact_lock(${lockId}::bigint)`);
+    }
+    await assertLoginAllowed(tx, keys, now);
+    const rows = await tx
+      .insert(loginFailures)
+      .values(keys.map(({ key }) => ({ key, failedAt: now })))
+      .returning({ id: loginFailures.id });
+    const longest = Math.max(LOGIN_LIMITS.email.windowMs, LOGIN_LIMITS.ip.windowMs, ...keys.map((k) => k.windowMs));
+    await tx.delete(loginFailures).where(lt(loginFailures.failedAt, new Date(now.getTime() - longest)));
+    return rows.map((r) => r.id);
+  });
+}
+
+/** The attempt was right: its reserved rows go, and that email's earlier failures are forgiven (not the IP's). */
+export async function forgiveLoginAttempt(db: Database, reserved: string[], emailKey: LimitedKey): Promise<void> {
+  await db.delete(loginFailures).where(inArray(loginFailures.id, reserved));
+  await clearLoginFailures(db, [emailKey]);
 }
 
 /** A successful sign-in forgives that email's earlier failures (not the IP's). */
-export async function clearLoginFailures(db: Database, keys: LimitedKey[]): Promise<void> {
+async function clearLoginFailures(db: Database, keys: LimitedKey[]): Promise<void> {
   await db.delete(loginFailures).where(inArray(loginFailures.key, keys.map((k) => k.key)));
 }

@@ -36,8 +36,9 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
         released = true;
         try {
           if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
-        } catch {
-          // Already gone: nothing to release.
+        } catch (err) {
+          // Already gone (the folder was removed): nothing to release. Anything else is a real problem.
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         }
       };
       process.once('exit', release);

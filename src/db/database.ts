@@ -9,7 +9,7 @@ import pg from 'pg';
 import { fromDrizzle, fromPglite, type Db as BossDb } from 'pg-boss';
 import type { Logger } from '../log.ts';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.ts';
-import { readEmbeddedTemplate } from './embeddedTemplate.ts';
+import { seedDataDir, type Seed } from './embeddedTemplate.ts';
 import * as schema from './schema.ts';
 
 export { schema };
@@ -37,6 +37,11 @@ export interface DatabaseHandle {
   /** The embedded engine itself (absent on a server), for dumps and maintenance. */
   readonly pglite?: PGlite;
   close(): Promise<void>;
+}
+
+/** The server named by DATABASE_URL did not answer (start-up reports it in one line). */
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
 }
 
 /** pg-boss's database port bound to a drizzle transaction: a job enqueued with it commits with the write. */
@@ -71,13 +76,13 @@ export async function openPglite(
     pgdata = path.join(dataDir, 'pgdata');
   }
   let client: PGlite;
+  let seed: Seed = { kind: 'none' };
   try {
-    // A new data folder starts from the install-time template when there is one (no initdb).
-    const fresh = pgdata !== undefined && !fs.existsSync(path.join(pgdata, 'PG_VERSION'));
-    const template = fresh && !options.loadDataDir ? readEmbeddedTemplate() : undefined;
+    // A new data folder starts from an install-time template when there is one (see embeddedTemplate.ts).
+    if (pgdata && !fs.existsSync(pgdata) && !options.loadDataDir) seed = seedDataDir(pgdata);
     client = await PGlite.create({
       ...(pgdata ? { dataDir: pgdata } : {}),
-      ...(template ? { loadDataDir: template } : {}),
+      ...(seed.kind === 'initdb' ? { loadDataDir: seed.tarball } : {}),
       // A single-user embedded database: small buffers keep the idle footprint down.
       postgresqlconf: ['shared_buffers=16MB'],
       ...options,
@@ -86,7 +91,7 @@ export async function openPglite(
     lock?.release();
     throw err;
   }
-  if (pgdata) log.info({ dataDir: pgdata }, 'embedded database opened');
+  if (pgdata) log.info({ dataDir: pgdata, createdFrom: seed.kind === 'none' ? undefined : `${seed.kind} template` }, 'embedded database opened');
   const db = drizzlePglite({ client, schema }) as unknown as Database;
   let closed = false;
   return {
@@ -117,6 +122,9 @@ export async function openPostgres(databaseUrl: string, poolSize: number, log: L
   const db = drizzlePg({ client: pool, schema }) as unknown as Database;
   const listeners: pg.Client[] = [];
   let closed = false;
+  // A listen connection that fails to end cleanly (the server went away) is closed anyway: log why.
+  const endListener = (client: pg.Client, channel?: string) =>
+    client.end().catch((err: unknown) => log.warn({ err, channel }, 'closing a listen connection failed'));
   const handle: DatabaseHandle = {
     kind: 'postgres',
     db,
@@ -136,7 +144,7 @@ export async function openPostgres(databaseUrl: string, poolSize: number, log: L
       listeners.push(client);
       return async () => {
         listeners.splice(listeners.indexOf(client), 1);
-        await client.end().catch(() => undefined);
+        await endListener(client, channel);
       };
     },
     boss: {
@@ -145,7 +153,7 @@ export async function openPostgres(databaseUrl: string, poolSize: number, log: L
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all(listeners.map((c) => c.end().catch(() => undefined)));
+      await Promise.all(listeners.map((c) => endListener(c)));
       await pool.end();
     },
   };
@@ -153,8 +161,8 @@ export async function openPostgres(databaseUrl: string, poolSize: number, log: L
   try {
     await pool.query('select 1');
   } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw new Error(`cannot reach the database at DATABASE_URL: ${(err as Error).message}`, { cause: err });
+    await pool.end().catch((endErr: unknown) => log.warn({ err: endErr }, 'closing the pool after a failed connect failed'));
+    throw new DatabaseUnreachableError(`cannot reach the database at DATABASE_URL: ${(err as Error).message}`, { cause: err });
   }
   return handle;
 }

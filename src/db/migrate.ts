@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { SystemClock, type Clock } from '../clock.ts';
 import type { Database } from './database.ts';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -28,10 +30,18 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     }));
 }
 
+/** A digest of the migrations' names and SQL: the embedded template made from them is keyed on it. */
+export function migrationsHash(migrations = readMigrations()): string {
+  const hash = createHash('sha256');
+  for (const m of migrations) hash.update(`${m.tag}\n${m.statements.join('\n')}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
+
 async function ensureTable(db: Database) {
+  // applied_at comes from the caller's clock (no SQL now(): see CONTRIBUTING.md).
   await db.execute(sql`create table if not exists perennial_migrations (
     tag text primary key,
-    applied_at timestamptz not null default now()
+    applied_at timestamptz not null
   )`);
 }
 
@@ -40,7 +50,12 @@ async function ensureTable(db: Database) {
  * Safe to run from several processes at once: an advisory lock serialises them, and each
  * migration is re-checked under the lock. Returns the tags it applied.
  */
-export async function migrate(db: Database, migrations = readMigrations()): Promise<string[]> {
+export async function migrate(
+  db: Database,
+  options: { clock?: Pick<Clock, 'now'>; migrations?: Migration[] } = {},
+): Promise<string[]> {
+  const clock = options.clock ?? new SystemClock();
+  const migrations = options.migrations ?? readMigrations();
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     await ensureTable(tx);
@@ -52,7 +67,7 @@ export async function migrate(db: Database, migrations = readMigrations()): Prom
       const existing = await tx.execute(sql`select 1 from perennial_migrations where tag = ${migration.tag}`);
       if (existing.rows.length > 0) return false;
       for (const statement of migration.statements) await tx.execute(sql.raw(statement));
-      await tx.execute(sql`insert into perennial_migrations (tag) values (${migration.tag})`);
+      await tx.execute(sql`insert into perennial_migrations (tag, applied_at) values (${migration.tag}, ${clock.now()})`);
       return true;
     });
     if (done) applied.push(migration.tag);

@@ -11,6 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { AppContext } from '../context.ts';
 import { AppError } from './errors.ts';
+import { guardWorkspaceRoute } from '../workspaces/workspaceGuard.ts';
 import { registerHealthRoutes } from './health.ts';
 
 export type App = FastifyInstance<
@@ -30,6 +31,16 @@ export type BuildAppOptions = {
   bodyLimit?: number;
 };
 
+/** A route as registered (every method of it), for tests that must cover every route. */
+export type RegisteredRoute = { method: string; url: string; hasBody: boolean; config: unknown };
+
+const registered = new WeakMap<object, RegisteredRoute[]>();
+
+/** Every route the app registered, in order (HEAD routes Fastify adds for GET included). */
+export function listRoutes(app: App): readonly RegisteredRoute[] {
+  return registered.get(app) ?? [];
+}
+
 /**
  * The app factory, kept apart from `listen()` so tests drive it with `app.inject`.
  */
@@ -42,6 +53,15 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
 
+  const routes: RegisteredRoute[] = [];
+  registered.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, hasBody: Boolean((route.schema as { body?: unknown } | undefined)?.body), config: route.config });
+    }
+  });
+  // Every route with a :workspaceId answers 404 to a non-member before its body is read (workspaceGuard.ts).
+  app.addHook('onRequest', async (request) => guardWorkspaceRoute(ctx, request));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -51,6 +51,10 @@ export const ERROR_STATUS = {
   time_travel_off: 409,
   time_backwards: 409,
   sandbox_busy: 409,
+  /** An advance stopped part-way: something keeps coming due (the message says where the clock stopped). */
+  sandbox_stuck: 500,
+  /** An advance stopped part-way: the job queues did not drain at one instant (the message says where). */
+  sandbox_drain_timeout: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

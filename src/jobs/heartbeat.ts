@@ -3,7 +3,13 @@ import { sql } from 'drizzle-orm';
 import { ControllableClock } from '../clock.ts';
 import type { AppContext } from '../context.ts';
 
-const HEARTBEAT_EVERY_MS = 15_000;
+export const HEARTBEAT_EVERY_MS = 10_000;
+/**
+ * How long after its last beat a worker still counts for `/readyz`: three missed beats. A clean
+ * stop removes the row at once; this only bounds how long a killed worker (kill -9, a crash, a
+ * lost host) is believed, while tolerating a beat delayed by a busy database.
+ */
+export const WORKER_HEARTBEAT_STALE_MS = 3 * HEARTBEAT_EVERY_MS;
 
 /**
  * Records that this worker process is alive (for `/readyz` and for operators), and removes

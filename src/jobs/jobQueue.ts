@@ -25,6 +25,11 @@ export interface Jobs {
   start(): Promise<void>;
   /** Starts working every registered queue in this process (worker roles only). */
   work(ctx: AppContext): Promise<void>;
+  /**
+   * Stops this process's workers (no new fetches); resolves when their running handlers have
+   * finished, or after `graceMs`. pg-boss itself stays up: sending still works (`stop` closes it).
+   */
+  stopWorking(graceMs: number): Promise<void>;
   /** Stops; running handlers get up to `graceMs` to finish (an unfinished job is retried after it expires). */
   stop(graceMs: number): Promise<void>;
   /** Jobs of the registered queues that are ready to run now or running (the sandbox waits for 0). */
@@ -61,6 +66,7 @@ export function createJobs(options: CreateJobsOptions): Jobs {
 
   const polling = options.pollingIntervalSeconds ?? 2;
   const workerIds: string[] = [];
+  const workedQueues = new Set<string>();
   const counters: Record<string, { handled: number; failed: number }> = {};
   let starting: Promise<void> | undefined;
   let stopped = false;
@@ -137,7 +143,23 @@ export function createJobs(options: CreateJobsOptions): Jobs {
           },
         );
         workerIds.push(id);
+        workedQueues.add(def.queue);
       }
+    },
+
+    async stopWorking(graceMs) {
+      if (workedQueues.size === 0) return;
+      const queues = [...workedQueues];
+      workedQueues.clear();
+      workerIds.length = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), graceMs);
+      });
+      const drained = Promise.allSettled(queues.map((q) => boss.offWork(q, { wait: true }))).then(() => 'drained' as const);
+      const result = await Promise.race([drained, timeout]);
+      clearTimeout(timer);
+      if (result === 'timeout') log.warn({ graceMs }, 'job handlers still running after the grace; pg-boss retries them once they expire');
     },
 
     async stop(graceMs) {

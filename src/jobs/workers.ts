@@ -21,8 +21,10 @@ export type WorkerOptions = {
 /**
  * Starts the background side of a process: a runner for every registered due queue, pg-boss
  * workers for every registered job queue, the heartbeat `/readyz` reads, and in embedded mode the
- * periodic vacuum. `stop` stops claiming, lets running work finish (bounded by SHUTDOWN_GRACE_MS)
- * and loses nothing: unfinished due items are released at once, unfinished jobs are retried.
+ * periodic vacuum. `stop` stops claiming and fetching, lets running work finish (bounded by
+ * SHUTDOWN_GRACE_MS) and loses nothing: unfinished due items are released at once, unfinished jobs
+ * are retried. It leaves pg-boss itself running (a finishing handler may still enqueue): the
+ * process closes it afterwards (`ctx.jobs.stop`).
  */
 export async function startWorkers(ctx: AppContext, role: string, options: WorkerOptions = {}): Promise<Workers> {
   const workerId = `${role}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -46,7 +48,7 @@ export async function startWorkers(ctx: AppContext, role: string, options: Worke
       const grace = ctx.config.shutdownGraceMs;
       await Promise.all([
         due.stop(grace).catch((err: unknown) => ctx.log.error({ err }, 'stopping the due runners failed')),
-        ctx.jobs.stop(grace).catch((err: unknown) => ctx.log.error({ err }, 'stopping pg-boss failed')),
+        ctx.jobs.stopWorking(grace).catch((err: unknown) => ctx.log.error({ err }, 'stopping the job workers failed')),
         vacuum?.stop(),
       ]);
       await stopHeartbeat();

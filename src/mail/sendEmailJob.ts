@@ -2,9 +2,14 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import { registerJob } from '../jobs/jobRegistry.ts';
-import { createMailer, type Mailer } from './mailer.ts';
+import { getVault } from '../vault/vaultKeys.ts';
+import { createMailer, type EmailMessage, type Mailer } from './mailer.ts';
 
 export const MAIL_QUEUE = 'mail.send';
+
+/** What a mail is for: bound to its sealed payload as associated data, and readable in the job row. */
+export const MAIL_PURPOSES = ['invitation', 'notification', 'digest'] as const;
+export type MailPurpose = (typeof MAIL_PURPOSES)[number];
 
 export const emailMessageSchema = z.strictObject({
   to: z.email(),
@@ -12,6 +17,27 @@ export const emailMessageSchema = z.strictObject({
   text: z.string().min(1),
   html: z.string().min(1).optional(),
 });
+
+/** The job's payload: the message encrypted by the vault (`v1.<kid>...`), never the message itself. */
+export const sealedEmailSchema = z.strictObject({
+  purpose: z.enum(MAIL_PURPOSES),
+  sealed: z.string().startsWith('v1.'),
+});
+export type SealedEmail = z.infer<typeof sealedEmailSchema>;
+
+/** The associated data: a sealed mail opens only as the mail of this queue and purpose. */
+const placeOf = (purpose: MailPurpose) => ({ rowId: MAIL_QUEUE, field: purpose });
+
+export function sealEmail(ctx: Pick<AppContext, 'config' | 'log'>, msg: EmailMessage, purpose: MailPurpose): SealedEmail {
+  const checked = emailMessageSchema.parse(msg);
+  return { purpose, sealed: getVault(ctx).encrypt(JSON.stringify(checked), placeOf(purpose)) };
+}
+
+/** The message of a sealed mail job (tests read invitation links through it too). */
+export function unsealEmail(ctx: Pick<AppContext, 'config' | 'log'>, payload: SealedEmail): EmailMessage {
+  const plain = getVault(ctx).decrypt(payload.sealed, placeOf(payload.purpose));
+  return emailMessageSchema.parse(JSON.parse(plain));
+}
 
 /** One mailer (one SMTP transport) per configuration, made on first use. */
 const mailers = new WeakMap<Config, Mailer>();
@@ -28,12 +54,14 @@ function mailerFor(ctx: AppContext): Mailer {
 /**
  * The `mail.send` queue: one job per message, retried with pg-boss's backoff when the SMTP
  * server refuses or is down. Registered when this module loads (enqueueEmail.ts imports it).
+ * A payload whose key is no longer configured fails (VaultError) and is retried like any failure:
+ * keep an old key in ENCRYPTION_KEYS until the mails sealed with it have gone out.
  */
 export const sendEmailJob = registerJob({
   queue: MAIL_QUEUE,
-  schema: emailMessageSchema,
+  schema: sealedEmailSchema,
   retry: { limit: 8, delaySeconds: 30, maxDelaySeconds: 3_600 },
-  async handle(ctx, msg) {
-    await mailerFor(ctx).send(msg);
+  async handle(ctx, payload) {
+    await mailerFor(ctx).send(unsealEmail(ctx, payload));
   },
 });

@@ -19,6 +19,14 @@ registerJob({
   },
 });
 
+registerJob({
+  queue: 'test.sandbox-slow',
+  schema: z.object({}),
+  async handle() {
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+  },
+});
+
 let ctx: TestContext;
 let runner: DueRunner<unknown, unknown>;
 
@@ -77,6 +85,44 @@ test('a 30-day jump runs every item at its own instant, in order, each once', as
     'select count(*)::int as n, count(distinct item_id)::int as d from test_due_runs',
   );
   assert.deepEqual(total[0], { n: 83, d: 83 });
+});
+
+test('something that keeps coming due stops the advance with sandbox_stuck, saying where the clock stopped and what', async () => {
+  const start = ctx.clock.nowMs();
+  // A failing item stays leased until its lease lapses (30 s), then is due again: forever.
+  await insertTestDueItems(ctx.db, [new Date(start + 3_600_000)], { fail: true });
+  const err = await advanceSandbox(ctx, [runner], new Date(start + DAY), { maxSteps: 5 }).then(
+    () => assert.fail('the advance should stop'),
+    (e: { code?: string; message: string; status?: number; details?: { reached: Date; target: Date; busiest: string } }) => e,
+  );
+  assert.equal(err.code, 'sandbox_stuck');
+  assert.equal(err.status, 500, 'a problem of the instance, not of the request');
+  const reached = ctx.clock.nowMs();
+  assert.ok(reached > start + 3_600_000 && reached < start + DAY, 'the clock moved part-way');
+  assert.deepEqual(err.details?.reached, new Date(reached));
+  assert.equal(err.details?.busiest, 'the due queue test.due');
+  assert.match(err.message, new RegExp(`the due queue test.due keeps coming due. The sandbox clock stopped at ${new Date(reached).toISOString()}`));
+  await ctx.db.execute(sql`update test_due_items set done_at = ${ctx.clock.now()}`);
+});
+
+test('job queues that do not drain stop the advance with sandbox_drain_timeout, saying where the clock stopped', async () => {
+  const start = ctx.clock.nowMs();
+  await ctx.jobs.send(null, 'test.sandbox-slow', {}, { startAfter: new Date(start + 3_600_000) });
+  const err = await advanceSandbox(ctx, [runner], new Date(start + 2 * 3_600_000), { drainTimeoutMs: 200 }).then(
+    () => assert.fail('the advance should stop'),
+    (e: { code?: string; message: string; status?: number; details?: { reached: Date; pendingJobs: number } }) => e,
+  );
+  assert.equal(err.code, 'sandbox_drain_timeout');
+  assert.equal(err.status, 503);
+  assert.equal(ctx.clock.nowMs(), start + 3_600_000, 'stopped at the instant the job was due');
+  assert.deepEqual(err.details?.reached, new Date(start + 3_600_000));
+  assert.equal(err.details?.pendingJobs, 1);
+  assert.match(err.message, new RegExp(`stopped at ${new Date(start + 3_600_000).toISOString()}, before ${new Date(start + 2 * 3_600_000).toISOString()}`));
+  // The next advance carries on once the job has run.
+  const report = await advanceSandbox(ctx, [runner], new Date(start + 2 * 3_600_000));
+  assert.equal(ctx.clock.nowMs(), start + 2 * 3_600_000);
+  assert.ok((report.queues.find((q) => q.name === 'test.sandbox-slow')?.ran ?? 0) <= 1);
+  assert.equal(await ctx.jobs.pendingCount(), 0);
 });
 
 test('work made by a job during a step runs before time moves on', async () => {

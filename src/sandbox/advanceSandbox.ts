@@ -47,40 +47,54 @@ export async function advanceSandbox(
     throw new AppError('time_backwards', `Time only moves forward: ${to.toISOString()} is before the sandbox time ${from.toISOString()}`);
   }
   const maxSteps = options.maxSteps ?? 100_000;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 120_000;
   const before = snapshot(ctx, runners);
-  const settle = () => settleAtCurrentTime(ctx, runners, options.drainTimeoutMs ?? 120_000);
+  const settle = () => settleAtCurrentTime(ctx, runners, drainTimeoutMs, to);
 
   let steps = 0;
+  const stopsBySource = new Map<string, number>();
   await settle();
   for (;;) {
     const next = await nextInstant(ctx, clock, runners);
-    if (next === undefined || next > target) break;
+    if (next === undefined || next.at > target) break;
     if (++steps > maxSteps) {
-      throw new AppError('invalid_state', `Stopped after ${maxSteps} due instants on the way to ${to.toISOString()}; a queue keeps coming due`);
+      // Not the caller's fault: something keeps making itself due (a handler failing every lease, a timer re-arming itself).
+      const [source] = [...stopsBySource.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['unknown'];
+      throw new AppError(
+        'sandbox_stuck',
+        `Stopped after ${maxSteps} due instants on the way to ${to.toISOString()}: ${source} keeps coming due. The sandbox clock stopped at ${clock.now().toISOString()}`,
+        { details: { reached: clock.now(), target: to, steps: maxSteps, busiest: source } },
+      );
     }
-    if (next > clock.nowMs()) clock.set(next);
+    stopsBySource.set(next.source, (stopsBySource.get(next.source) ?? 0) + 1);
+    if (next.at > clock.nowMs()) clock.set(next.at);
     await settle();
   }
   if (target > clock.nowMs()) {
     clock.set(target);
     await settle();
   }
-  ctx.log.info({ from, to: clock.now(), steps }, 'sandbox time advanced');
-  return { from, to: clock.now(), steps, queues: difference(before, snapshot(ctx, runners)) };
+  ctx.log.info({ from, to, steps }, 'sandbox time advanced');
+  // `to` is where the clock was moved to; a flowing clock has run on a little while the last instant settled.
+  return { from, to: new Date(target), steps, queues: difference(before, snapshot(ctx, runners)) };
 }
 
-/** The earliest instant after now at which something is due: a due item, a waiting job or a clock timer. */
+/** The earliest instant after now at which something is due (a due item, a waiting job or a clock timer), and what. */
 async function nextInstant(
   ctx: AppContext,
   clock: ControllableClock,
   runners: readonly DueRunner<unknown, unknown>[],
-): Promise<number | undefined> {
+): Promise<{ at: number; source: string } | undefined> {
   const now = clock.nowMs();
-  const dates = await Promise.all([...runners.map((r) => r.nextDueAt()), ctx.jobs.nextRunAt()]);
-  const candidates = dates.map((d) => d?.getTime());
-  candidates.push(clock.nextTimerAt());
-  const later = candidates.filter((t): t is number => t !== undefined && t > now);
-  return later.length ? Math.min(...later) : undefined;
+  const [jobsAt, ...dueAts] = await Promise.all([ctx.jobs.nextRunAt(), ...runners.map((r) => r.nextDueAt())]);
+  const candidates: { at: number | undefined; source: string }[] = [
+    ...runners.map((r, i) => ({ at: dueAts[i]?.getTime(), source: `the due queue ${r.queue.name}` })),
+    { at: jobsAt?.getTime(), source: 'a pg-boss job' },
+    { at: clock.nextTimerAt(), source: 'a clock timer' },
+  ];
+  let next: { at: number; source: string } | undefined;
+  for (const c of candidates) if (c.at !== undefined && c.at > now && (!next || c.at < next.at)) next = { at: c.at, source: c.source };
+  return next;
 }
 
 /**
@@ -88,13 +102,27 @@ async function nextInstant(
  * drained, again and again until a whole pass runs nothing (a job may make due work, and the
  * other way round).
  */
-async function settleAtCurrentTime(ctx: AppContext, runners: readonly DueRunner<unknown, unknown>[], drainTimeoutMs: number): Promise<void> {
+async function settleAtCurrentTime(
+  ctx: AppContext,
+  runners: readonly DueRunner<unknown, unknown>[],
+  drainTimeoutMs: number,
+  to: Date,
+): Promise<void> {
   for (;;) {
     const before = total(snapshot(ctx, runners));
     await Promise.all(runners.map((r) => r.runUntilIdle()));
     const deadline = performance.now() + drainTimeoutMs;
-    while ((await ctx.jobs.pendingCount()) > 0) {
-      if (performance.now() > deadline) throw new AppError('internal', 'The job queues did not drain in time');
+    let pending: number;
+    while ((pending = await ctx.jobs.pendingCount()) > 0) {
+      if (performance.now() > deadline) {
+        const reached = ctx.clock.now();
+        throw new AppError(
+          'sandbox_drain_timeout',
+          `The job queues did not drain within ${Math.round(drainTimeoutMs / 1000)} s (${pending} job(s) still waiting or running): ` +
+            `the sandbox clock stopped at ${reached.toISOString()}, before ${to.toISOString()}. Advance again once they have run.`,
+          { details: { reached, target: to, pendingJobs: pending } },
+        );
+      }
       ctx.jobs.nudge();
       await sleep(20);
     }

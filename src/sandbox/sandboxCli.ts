@@ -10,12 +10,35 @@ export const SANDBOX_USAGE = `  sandbox advance <duration>   Move sandbox time f
                                (options: --url <instance> --token <owner API token>,
                                 or PERENNIAL_URL / PERENNIAL_API_TOKEN)`;
 
+import http from 'node:http';
+import https from 'node:https';
+
 type Report = {
   from: string;
   to: string;
   steps: number;
   queues: { name: string; kind: string; ran: number; failed: number }[];
 };
+
+type Answer = { status: number; statusText: string; body: string };
+
+/**
+ * One request with no client-side time limit: an advance answers once the instance has worked
+ * through every due instant on the way, which for a year can take longer than fetch's 300-second
+ * wait for response headers. The server bounds its own work (sandbox_stuck, sandbox_drain_timeout).
+ */
+function send(url: URL, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(url, { method: init.method, headers: init.headers, timeout: 0 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(init.body);
+  });
+}
 
 export async function runSandboxCommand(
   args: string[],
@@ -28,13 +51,14 @@ export async function runSandboxCommand(
     return 2;
   }
   const headers = { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' };
-  let response: Response;
+  let response: Answer;
   try {
     if (sub === 'status' && value === undefined) {
-      response = await fetch(`${options.url}/api/sandbox`, { headers: { authorization: headers.authorization } });
+      response = await send(new URL('/api/sandbox', options.url), { method: 'GET', headers: { authorization: headers.authorization } });
     } else if ((sub === 'advance' || sub === 'set') && value) {
       const body = sub === 'advance' ? { duration: value } : { to: value };
-      response = await fetch(`${options.url}/api/sandbox/advance`, { method: 'POST', headers, body: JSON.stringify(body) });
+      if (sub === 'advance') print(`Advancing ${value}; the answer comes once everything due on the way has run...`);
+      response = await send(new URL('/api/sandbox/advance', options.url), { method: 'POST', headers, body: JSON.stringify(body) });
     } else {
       print(`Usage:\n${SANDBOX_USAGE}`);
       return 2;
@@ -44,8 +68,13 @@ export async function runSandboxCommand(
     return 1;
   }
   // A body that is not JSON (a proxy's error page) leaves the payload empty: the status line below still says what happened.
-  const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) {
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(response.body) as Record<string, unknown>;
+  } catch {
+    payload = {};
+  }
+  if (response.status < 200 || response.status >= 300) {
     const error = payload.error as { code?: string; message?: string } | undefined;
     print(`Refused (${response.status} ${error?.code ?? 'error'}): ${error?.message ?? response.statusText}`);
     return 1;

@@ -56,6 +56,24 @@ describe('sandbox API on a time-travel instance', () => {
     assert.equal(ctx.clock.now().toISOString(), to);
   });
 
+  test('a second advance while one runs is refused with sandbox_busy; the first one completes', async () => {
+    const start = ctx.clock.nowMs();
+    await insertTestDueItems(ctx.db, [new Date(start + 3_600_000)], { workMs: 1_500 });
+    const first = advance({ duration: '1d' });
+    for (let i = 0; i < 200; i++) {
+      const state = await app.inject({ method: 'GET', url: '/api/sandbox', headers: owner.headers });
+      if (state.json().advancing) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const second = await advance({ duration: '1h' });
+    assert.equal(second.statusCode, 409);
+    assert.equal(second.json().error.code, 'sandbox_busy');
+    const done = await first;
+    assert.equal(done.statusCode, 200, done.body);
+    assert.equal(done.json().to, new Date(start + DAY).toISOString());
+    assert.equal(ctx.clock.nowMs(), start + DAY, 'only the first advance moved the clock');
+  });
+
   test('GET /api/sandbox shows sandbox time, and every response carries the header', async () => {
     const res = await app.inject({ method: 'GET', url: '/api/sandbox', headers: owner.headers });
     assert.equal(res.statusCode, 200);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import pg from 'pg';
+import { loadTestSettings } from '../config.ts';
 import { openPglite, openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { createLogger } from '../log.ts';
@@ -10,7 +11,9 @@ import { createLogger } from '../log.ts';
  * database on the server named by PERENNIAL_TEST_PG_URL (`npm run test:pg`), dropped on close.
  * The one environment switch that moves the whole suite between the two engines.
  */
-export const TEST_PG_URL = process.env.PERENNIAL_TEST_PG_URL;
+const settings = loadTestSettings();
+
+export const TEST_PG_URL = settings.pgUrl;
 
 export const testEngine = TEST_PG_URL ? 'postgres' : 'pglite';
 
@@ -46,7 +49,7 @@ export async function openTestDatabase(options: { migrate?: boolean } = {}): Pro
   } else {
     // A migrated template made once per test run (scripts/test.ts) loads in ~0.4 s instead of
     // the ~2.5 s an initdb takes.
-    const template = options.migrate !== false ? process.env.PERENNIAL_TEST_PGLITE_TEMPLATE : undefined;
+    const template = options.migrate !== false ? settings.pgliteTemplate : undefined;
     handle = await openPglite(null, log, template ? { loadDataDir: new Blob([fs.readFileSync(template)]) } : {});
   }
   if (options.migrate ?? true) await migrate(handle.db);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { unsealEmail, type SealedEmail } from '../mail/sendEmailJob.ts';
 import { launchBrowser } from '../testing/browser.ts';
 import { createWorkspace, signUpAndSignIn, TEST_PASSWORD } from '../testing/testUsers.ts';
 import { openWebTestApp, type WebTestApp } from './webTestApp.ts';
@@ -20,9 +21,9 @@ describe('web app: invitation link', () => {
 
   /** The invitation token exists only in the queued mail. */
   const tokenOfMailTo = async (email: string) => {
-    const { rows } = await w.ctx.database.query<{ data: { to: string; text: string } }>("select data from pgboss.job where name = 'mail.send'");
-    const mail = rows.find((r) => r.data.to === email);
-    return /#token=([A-Za-z0-9_-]+)/.exec(mail?.data.text ?? '')?.[1] ?? assert.fail('no invitation mail');
+    const { rows } = await w.ctx.database.query<{ data: SealedEmail }>("select data from pgboss.job where name = 'mail.send'");
+    const mail = rows.map((r) => unsealEmail(w.ctx, r.data)).find((m) => m.to === email);
+    return /#token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1] ?? assert.fail('no invitation mail');
   };
 
   it('signs the invited person up and opens the workspace', async () => {

@@ -8,6 +8,8 @@ import { buildApp, type App } from '../http/app.ts';
 import { waitFor } from '../jobs/testing/waitFor.ts';
 import { openTestContext, type TestContext } from '../testing/testContext.ts';
 import { accountRouteModules, createWorkspace, signUpAndSignIn, TEST_PASSWORD, type TestAuth } from '../testing/testUsers.ts';
+import { dumpAllTables } from '../connections/connectionTestHarness.ts';
+import { unsealEmail, type SealedEmail } from '../mail/sendEmailJob.ts';
 import { INVITATION_TTL_MS } from './inviteMember.ts';
 import { workspaceMembers } from './schema.ts';
 
@@ -30,12 +32,10 @@ describe('invitations', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** The mails queued on `mail.send` (the only place an invitation token exists), by job id. */
+  /** The mails queued on `mail.send` (the only place an invitation token exists, sealed), by job id. */
   const queuedMailsById = async () => {
-    const { rows } = await ctx.database.query<{ id: string; data: { to: string; subject: string; text: string } }>(
-      "select id::text as id, data from pgboss.job where name = 'mail.send'",
-    );
-    return new Map(rows.map((r) => [r.id, r.data]));
+    const { rows } = await ctx.database.query<{ id: string; data: SealedEmail }>("select id::text as id, data from pgboss.job where name = 'mail.send'");
+    return new Map(rows.map((r) => [r.id, unsealEmail(ctx, r.data)]));
   };
   const queuedMails = async () => [...(await queuedMailsById()).values()];
   const tokenIn = (text: string) => /#token=([A-Za-z0-9_-]+)/.exec(text)?.[1] ?? assert.fail('no token in the mail');
@@ -187,5 +187,19 @@ describe('invitations', () => {
     const logs = ctx.logText();
     assert.ok(!logs.includes(token), 'this invitation token leaked into the logs');
     for (const mail of await queuedMails()) assert.ok(!logs.includes(tokenIn(mail.text)), 'an invitation token leaked into the logs');
+  });
+
+  it('a full dump of every table holds no invitation token in clear: the queued mail is sealed', async () => {
+    const token = await inviteAndGetToken('sealed@example.test', 'viewer');
+    const dump = await dumpAllTables(ctx);
+    assert.ok(dump.includes(sha256Hex(token)), 'the dump has the invitation (its hash)');
+    assert.ok(!dump.includes(token), 'the token itself is nowhere');
+    assert.ok(!dump.includes('#token='), 'no invitation link either');
+    const { rows } = await ctx.database.query<{ data: Record<string, unknown> }>("select data from pgboss.job where name = 'mail.send' order by created_on desc limit 1");
+    assert.deepEqual(Object.keys(rows[0]!.data).sort(), ['purpose', 'sealed']);
+    assert.equal(rows[0]!.data.purpose, 'invitation');
+    assert.ok(!JSON.stringify(rows[0]!.data).includes('sealed@example.test'), 'the recipient is sealed too');
+    // Bound to its purpose: the same ciphertext does not open as another kind of mail.
+    assert.throws(() => unsealEmail(ctx, { purpose: 'notification', sealed: rows[0]!.data.sealed as string }), /failed authentication/);
   });
 });

@@ -70,6 +70,7 @@ export async function inviteMember(
       ctx,
       tx,
       invitationEmail({ to: email, inviterName: inviter.name, workspaceName: workspace?.name ?? 'a workspace', role: input.role, link: invitationLink(ctx.config.publicUrl, token), expiresAt: row.expiresAt }),
+      'invitation',
     );
     ctx.log.info({ workspaceId, invitationId: row.id, role: input.role }, 'invitation created');
     return { id: row.id, email: row.email, role: input.role, createdAt: row.createdAt, expiresAt: row.expiresAt };

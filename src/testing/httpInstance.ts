@@ -1,43 +1,45 @@
 /**
- * For end-to-end sandbox tests: one Perennial instance wired as `perennial serve --time-travel
- * --role all` wires it (src/main.ts): the full app with every route module and the sandbox API,
- * the in-process emulator mounted under `/_emulator` on the application's clock, pg-boss, the due
- * runners of every registered due queue, the publishing queues. The differences from `serve`:
- * a fresh test database (openTestContext), a clock frozen at TEST_START_MS instead of flowing
- * from the real time (so every run sees the same instants), and a real-time backstop poll long
- * enough that only sandbox advances move work.
+ * For end-to-end tests: one Perennial instance started by `startInstance`, the very composition
+ * `perennial serve` runs (src/main.ts): the full app with every route module and the sandbox API,
+ * the in-process emulator under `/_emulator`, pg-boss, the due runners, the publishing queues;
+ * with `TIME_TRAVEL` (the default here) a sandbox clock flowing from the real time, as
+ * `serve --time-travel`. The one difference from `serve`: the database is a fresh test database
+ * (openTestDatabase: PGlite in memory, or a new database on the server under `npm run test:pg`)
+ * instead of DATA_DIR.
  *
  * The app listens on a real port on 127.0.0.1 because the adapters call the emulator over HTTP
- * at PUBLIC_URL, exactly as in `serve`; tests talk to it only through HTTP (`request`).
+ * at PUBLIC_URL, exactly as in `serve`; tests talk to it only over HTTP (`request`), including
+ * sign-up and reading the sandbox clock (GET /api/sandbox).
  */
 import { createServer, type AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { answerConsent } from '../emulator/core/consentPages.ts';
 import { loadConfig } from '../config.ts';
-import { buildApp, type App } from '../http/app.ts';
-import { routeModules } from '../http/routes.ts';
-import { startWorkers, type Workers } from '../jobs/workers.ts';
-import { defaultPublishDeps } from '../publishing/defaultPublishDeps.ts';
-import { registerPublishingQueues } from '../publishing/publishingQueues.ts';
-import { openTestContext, type TestContext } from '../testing/testContext.ts';
-import type { TestAuth } from '../testing/testUsers.ts';
-import { createSandbox } from './sandbox.ts';
-import { sandboxRoutes } from './sandboxRoutes.ts';
-// As in src/main.ts: the lifecycle's due queues and job handlers register on import.
-import '../lifecycle/refreshQueue.ts';
-import '../alerts/digestQueue.ts';
-import '../webhooks/deliverWebhook.ts';
+import { createLogger } from '../log.ts';
+import type { DatabaseHandle } from '../db/database.ts';
+import type { App } from '../http/app.ts';
+import { startInstance } from '../startInstance.ts';
+import { openTestDatabase } from './testDatabase.ts';
+import { TEST_PASSWORD } from './testUsers.ts';
 
-export type SandboxInstance = {
-  ctx: TestContext;
+export type HttpInstance = {
+  /** The app, for what HTTP cannot show (the route list: `listRoutes(app)`); talk to it over HTTP. */
   app: App;
+  /** The test database, for setup no API offers. */
+  database: DatabaseHandle;
   /** http://127.0.0.1:<port>, the instance's PUBLIC_URL. */
   url: string;
   /** The in-process emulator's base URL (its admin API is `${emulatorUrl}/_admin/...`). */
   emulatorUrl: string;
   /** An HTTP call to the instance; `json` is the parsed body (or undefined). */
-  request(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<{ status: number; json: unknown }>;
+  request(method: string, path: string, options?: { headers?: Record<string, string>; body?: unknown }): Promise<{ status: number; json: unknown; headers: Headers }>;
+  /** Every log line the instance wrote, as raw JSON text. */
+  logText(): string;
   close(): Promise<void>;
 };
+
+/** What the HTTP helpers below need from a signed-in user. */
+export type HttpAuth = { userId: string; cookie: string; headers: { cookie: string; 'x-csrf-token': string } };
 
 const ENCRYPTION_KEYS = `s1:${Buffer.alloc(32, 11).toString('base64')}`;
 
@@ -50,41 +52,67 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function openSandboxInstance(options: { env?: Record<string, string> } = {}): Promise<SandboxInstance> {
+export async function openHttpInstance(options: { env?: Record<string, string> } = {}): Promise<HttpInstance> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { NODE_ENV: 'test', DATA_DIR: '.tmp/test-data', TIME_TRAVEL: 'true', ENCRYPTION_KEYS, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: url, ...options.env };
-  const base = await openTestContext({ env });
-  const ctx: TestContext = { ...base, config: loadConfig(env) };
+  const env = {
+    NODE_ENV: 'test',
+    DATA_DIR: '.tmp/test-data',
+    TIME_TRAVEL: 'true',
+    ENCRYPTION_KEYS,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: url,
+    SHUTDOWN_GRACE_MS: '3000',
+    ...options.env,
+  };
+  const chunks: string[] = [];
+  const log = createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const database = await openTestDatabase();
+  // On the server, the instance knows its URL as `serve` does (pg-boss then opens its own pool).
+  const config = loadConfig({ ...env, ...(database.url ? { DATABASE_URL: database.url } : {}) });
+  const instance = await startInstance(config, log, { role: 'all', database }).catch(async (err: unknown) => {
+    await database.close();
+    throw err;
+  });
 
-  // Read at each advance, once the workers below have started (as in src/main.ts).
-  const sandbox = createSandbox(ctx, () => workers.dueRunners);
-  await ctx.jobs.start();
-  const app = await buildApp(ctx, { routes: [...routeModules, sandboxRoutes(sandbox)] });
-  await app.listen({ port, host: '127.0.0.1' });
-  registerPublishingQueues(ctx.config, defaultPublishDeps);
-  const workers: Workers = await startWorkers(ctx, 'all', { duePollMs: 3_600_000 });
-
-  const request: SandboxInstance['request'] = async (method, path, opts = {}) => {
+  const request: HttpInstance['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${url}${path}`, { method, headers, ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }) });
     const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+    return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined, headers: res.headers };
   };
 
   return {
-    ctx,
-    app,
+    app: instance.app!,
+    database,
     url,
     emulatorUrl: `${url}/_emulator`,
     request,
+    logText: () => chunks.join(''),
     async close() {
-      await workers.stop();
-      await app.close();
-      await base.close();
+      await instance.stop();
+      await database.close();
     },
   };
+}
+
+/** Signs up over HTTP (the first account owns the instance) and returns the session. */
+export async function signUpOverHttp(s: HttpInstance, email: string): Promise<HttpAuth> {
+  const res = await s.request('POST', '/api/auth/signup', { body: { email, password: TEST_PASSWORD, name: email.split('@')[0] } });
+  if (res.status !== 201) throw new Error(`sign-up of ${email}: ${res.status} ${JSON.stringify(res.json)}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const body = res.json as { user: { id: string }; csrfToken: string };
+  return { userId: body.user.id, cookie, headers: { cookie, 'x-csrf-token': body.csrfToken } };
 }
 
 /** A connection as GET /api/workspaces/:id/connections lists it (the fields these tests read). */
@@ -92,6 +120,8 @@ export type ListedConnection = {
   id: string;
   platform: string;
   platformAccountId: string;
+  displayName: string;
+  connectedAt: string;
   state: string;
   stateReason: string | null;
   accessExpiresAt: string | null;
@@ -108,8 +138,8 @@ export type ListedConnection = {
  * `pick`. Returns the connection.
  */
 export async function connectThroughApi(
-  s: SandboxInstance,
-  auth: TestAuth,
+  s: HttpInstance,
+  auth: HttpAuth,
   workspaceId: string,
   input: { platform: string; accountId: string; pick?: string; instanceUrl?: string },
 ): Promise<ListedConnection> {
@@ -123,8 +153,8 @@ export async function connectThroughApi(
 
 /** Bluesky: connects with an app password (POST .../connections/password). */
 export async function connectWithAppPassword(
-  s: SandboxInstance,
-  auth: TestAuth,
+  s: HttpInstance,
+  auth: HttpAuth,
   workspaceId: string,
   input: { platform: string; identifier: string; password: string },
 ): Promise<ListedConnection> {
@@ -135,8 +165,8 @@ export async function connectWithAppPassword(
 type ConnectAnswer = { result: string; connection?: ListedConnection; selectionId?: string; accounts?: { platformAccountId: string }[] };
 
 async function connectResult(
-  s: SandboxInstance,
-  auth: TestAuth,
+  s: HttpInstance,
+  auth: HttpAuth,
   workspaceId: string,
   input: { platform: string; pick?: string },
   res: { status: number; json: unknown },
