@@ -6,6 +6,7 @@
  * dates far ahead.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ const BIN = path.resolve('bin/perennial');
 const log = createLogger({ level: 'silent' });
 
 let dir = '';
+const IMPORT_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 let server: (DatabaseHandle & { url?: string }) | undefined;
 let workspaceId = '';
 
@@ -37,7 +39,11 @@ async function withDatabase<T>(fn: (db: DatabaseHandle) => Promise<T>): Promise<
 function run(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const env: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATA_DIR: path.join(dir, 'data') };
   delete env.DATABASE_URL;
-  if (server) env.DATABASE_URL = server.url;
+  if (server) {
+    env.DATABASE_URL = server.url;
+    // Every process on a server must bring the instance's keys (the import itself stores no token).
+    env.ENCRYPTION_KEYS = IMPORT_KEYS;
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(BIN, ['import', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

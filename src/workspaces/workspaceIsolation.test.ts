@@ -39,7 +39,10 @@ const NON_WORKSPACE: { pattern: RegExp; why: string }[] = [
   { pattern: /^\/api\/sandbox(\/advance)?$/, why: 'the time-travel clock, instance owner only' },
   { pattern: /^\/media(\/|$)/, why: 'signed public media URLs platforms fetch (the signature is the access check)' },
   { pattern: /^\/web\/\*$/, why: 'static files of the web app' },
-  { pattern: /^\/(signin|workspaces|connections|connections\/:connectionId\/reconnect|compose|planner|notifications|settings\/notifications|overview|invitation)?$/, why: 'web app pages: the same static shell, data comes from the API' },
+  {
+    pattern: /^\/(signin|workspaces|connections|connections\/:connectionId\/reconnect|compose|planner|import|campaigns|campaigns\/new|campaigns\/:campaignId|at-risk|notifications|settings\/(notifications|account|workspace|members|access-register|webhooks)|overview|invitation)?$/,
+    why: 'web app pages: the same static shell, data comes from the API',
+  },
 ];
 
 /** What each path parameter names, and how the test finds one of that kind in a workspace. */
@@ -146,6 +149,12 @@ async function resources(auth: HttpAuth, workspaceId: string, memberId: string):
   assert.equal(invitation.status, 201, invitation.body);
   const media = await callRoute({ method: 'POST', url: '/api/workspaces/:workspaceId/media', hasBody: false, config: undefined }, auth, { workspaceId });
   assert.equal(media.status, 201, media.body);
+  // An account choice as a finished Page / organization authorization leaves it (the consent flow is tested in selectAccount.test.ts).
+  const selection = await s.database.query<{ id: string }>(
+    `insert into pending_account_selections (user_id, workspace_id, platform, accounts, expires_at, created_at)
+     values ($1, $2, 'linkedin', $3::jsonb, $4, $5) returning id`,
+    [auth.userId, workspaceId, JSON.stringify([{ platformAccountId: 'urn:li:person:li-alice', kind: 'member', displayName: 'Alice' }]), new Date(Date.now() + 15 * 60_000), new Date()],
+  );
   return {
     workspaceId,
     connectionId,
@@ -156,6 +165,7 @@ async function resources(auth: HttpAuth, workspaceId: string, memberId: string):
     invitationId: invitation.json().id as string,
     mediaId: (JSON.parse(media.body) as { id: string }).id,
     userId: memberId,
+    selectionId: selection.rows[0]!.id,
   };
 }
 
@@ -246,7 +256,8 @@ describe('workspace isolation, for every route', () => {
       assert.equal(res.status, 403, `${label(route)} as viewer: ${res.status} ${res.body}`);
       assert.equal(JSON.parse(res.body).error.code, 'forbidden', label(route));
     }
-    for (const route of workspaceRoutes().filter((r) => r.method === 'GET' && !/\/(members|invitations|webhooks|access-register)(\/|$)/.test(r.url))) {
+    // Admin reads (members, invitations, webhooks, the register) and an editor's own account choice are not a viewer's.
+    for (const route of workspaceRoutes().filter((r) => r.method === 'GET' && !/\/(members|invitations|webhooks|access-register|connections\/selections)(\/|$)/.test(r.url))) {
       const res = await callRoute(route, viewer, mine);
       assert.notEqual(res.status, 403, `${label(route)}: a viewer reads (${res.body})`);
     }
