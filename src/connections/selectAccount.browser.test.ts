@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser } from '../testing/browser.ts';
+import { BROWSER_STEP_TIMEOUT_MS, launchBrowser } from '../testing/browser.ts';
 import { createWorkspace, signUpAndSignIn, type TestAuth } from '../testing/testUsers.ts';
 import { openWebTestApp, type WebTestApp } from '../web/webTestApp.ts';
 
@@ -26,7 +26,7 @@ describe('picking a Facebook Page and a LinkedIn organization in the browser', (
     const [name, value] = auth.cookie.split('=');
     await context.addCookies([{ name: name!, value: value!, url: w.base }]);
     page = await context.newPage();
-    page.setDefaultTimeout(45_000);
+    page.setDefaultTimeout(BROWSER_STEP_TIMEOUT_MS);
   });
   after(async () => {
     await browser?.close();

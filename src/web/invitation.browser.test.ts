@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { unsealEmail, type SealedEmail } from '../mail/sendEmailJob.ts';
-import { launchBrowser } from '../testing/browser.ts';
+import { BROWSER_STEP_TIMEOUT_MS, launchBrowser } from '../testing/browser.ts';
 import { createWorkspace, signUpAndSignIn, TEST_PASSWORD } from '../testing/testUsers.ts';
 import { openWebTestApp, type WebTestApp } from './webTestApp.ts';
 
@@ -34,7 +34,7 @@ describe('web app: invitation link', () => {
     const token = await tokenOfMailTo('dana@example.test');
 
     const page = await browser.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(BROWSER_STEP_TIMEOUT_MS);
     await page.goto(`${w.base}/invitation#token=not-a-real-token`);
     await page.locator('[role=alert]').filter({ hasText: /not_found|invitation/i }).first().waitFor();
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchBrowser } from '../testing/browser.ts';
+import { BROWSER_STEP_TIMEOUT_MS, launchBrowser } from '../testing/browser.ts';
 import { signUpAndSignIn } from '../testing/testUsers.ts';
 import { apiFromPage, openSignedInPage, openWebTestApp, type WebTestApp } from './webTestApp.ts';
 
@@ -25,7 +25,7 @@ describe('web app: sandbox banner on a time-travel instance', () => {
     const [name, value] = owner.cookie.split('=') as [string, string];
     await context.addCookies([{ name, value, url: w.base }]);
     const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(BROWSER_STEP_TIMEOUT_MS);
     await page.goto(`${w.base}/workspaces`);
     const banner = page.locator('#sandbox-banner');
     await banner.getByText(/Sandbox time: Mon, 05 Jan 2026 09:00:00 GMT/).waitFor();

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { connections } from '../connections/schema.ts';
 import { markNeedsReconnect } from '../lifecycle/markNeedsReconnect.ts';
-import { launchBrowser } from '../testing/browser.ts';
+import { BROWSER_STEP_TIMEOUT_MS, launchBrowser } from '../testing/browser.ts';
 import { openWebTestApp, type WebTestApp } from './webTestApp.ts';
 
 const SHOTS = '/tmp/perennial-web';
@@ -26,7 +26,7 @@ describe('web app: a newcomer right after npm start', () => {
     w = await openWebTestApp({ startMs: Date.now() });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(BROWSER_STEP_TIMEOUT_MS);
   });
   after(async () => {
     await browser?.close();

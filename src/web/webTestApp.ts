@@ -8,6 +8,7 @@ import { answerConsent } from '../emulator/core/consentPages.ts';
 import { createSandbox } from '../sandbox/sandbox.ts';
 import { sandboxRoutes } from '../sandbox/sandboxRoutes.ts';
 import { openTestContext, type TestContext } from '../testing/testContext.ts';
+import { BROWSER_STEP_TIMEOUT_MS } from '../testing/browser.ts';
 import type { TestAuth } from '../testing/testUsers.ts';
 
 /**
@@ -50,7 +51,7 @@ export async function openSignedInPage(browser: Browser, w: WebTestApp, auth: Pi
   const [name, value] = auth.cookie.split('=') as [string, string];
   await context.addCookies([{ name, value, url: w.base }]);
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(BROWSER_STEP_TIMEOUT_MS);
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   return { page, context, pageErrors };

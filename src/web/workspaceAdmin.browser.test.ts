@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { markNeedsReconnect } from '../lifecycle/markNeedsReconnect.ts';
+import { unsealEmail, type SealedEmail } from '../mail/sendEmailJob.ts';
 import { launchBrowser } from '../testing/browser.ts';
 import { createWorkspace, signUpAndSignIn, type TestAuth } from '../testing/testUsers.ts';
 import { apiFromPage, connectX, openSignedInPage, openWebTestApp, type WebTestApp } from './webTestApp.ts';
@@ -26,8 +27,7 @@ describe('web app: workspaces, members, roles and settings', () => {
   const query = async <T>(text: string, params: unknown[] = []) => (await w.ctx.database.query<T>(text, params)).rows;
   /** The invitation tokens exist only in the queued mails; the usable one (revoked ones answer 4xx). */
   const tokenOfMailTo = async (email: string) => {
-    const rows = await query<{ data: { to: string; text: string } }>("select data from pgboss.job where name = 'mail.send'");
-    const tokens = rows.filter((r) => r.data.to === email).map((r) => /#token=([A-Za-z0-9_-]+)/.exec(r.data.text)?.[1]).filter((t): t is string => !!t);
+    const tokens = (await tokensOfMailTo(email)).filter((t): t is string => !!t);
     for (const token of tokens) {
       if ((await w.app.inject({ method: 'POST', url: '/api/invitations/lookup', payload: { token } })).statusCode === 200) return token;
     }
@@ -35,9 +35,10 @@ describe('web app: workspaces, members, roles and settings', () => {
   };
   /** Every invitation token mailed to `email`. */
   const tokensOfMailTo = async (email: string) =>
-    (await query<{ data: { to: string; text: string } }>("select data from pgboss.job where name = 'mail.send'"))
-      .filter((r) => r.data.to === email)
-      .map((r) => /#token=([A-Za-z0-9_-]+)/.exec(r.data.text)?.[1]);
+    (await query<{ data: SealedEmail }>("select data from pgboss.job where name = 'mail.send'"))
+      .map((r) => unsealEmail(w.ctx, r.data))
+      .filter((m) => m.to === email)
+      .map((m) => /#token=([A-Za-z0-9_-]+)/.exec(m.text)?.[1]);
   const join = async (email: string, name: string) => {
     const auth = await signUpAndSignIn(w.app, { email, name });
     const res = await w.app.inject({ method: 'POST', url: '/api/invitations/accept', headers: auth.headers, payload: { token: await tokenOfMailTo(email) } });
