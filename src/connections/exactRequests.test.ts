@@ -170,8 +170,9 @@ function describeCalls(platform: PlatformId, named: Record<string, string>): Cal
     if (typeof v !== 'string') return v;
     const name = Object.entries(named).find(([, secret]) => secret === v)?.[0];
     if (name) return name;
-    // A one-time random value: long, with digits (unlike a grant type or field list).
-    return /^[A-Za-z0-9._~+/=-]{16,}$/.test(v) && /\d/.test(v) && !v.startsWith('sandbox-') ? '<token>' : v;
+    // A one-time random value: long, with digits or mixed case (unlike a grant type or field list).
+    const random = /\d/.test(v) || (/[a-z]/.test(v) && /[A-Z]/.test(v));
+    return /^[A-Za-z0-9._~+/=-]{16,}$/.test(v) && random && !v.startsWith('sandbox-') ? '<token>' : v;
   };
   const labelAll = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, label(v)]));
   return h.emulator.core.requests.list({ platform }).map((r) => {

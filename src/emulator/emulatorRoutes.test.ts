@@ -95,4 +95,10 @@ describe('in-process emulator admin API', () => {
     const token = await call('POST', '/x/api/2/oauth2/token', { 'content-type': 'application/x-www-form-urlencoded' }, `grant_type=authorization_code&code=${code}`);
     assert.equal(token.json().error, 'unauthorized_client');
   });
+
+  it('serves the sample media to anyone: the platforms fetch it without a Perennial session', async () => {
+    const image = await call('GET', '/_samples/daily.jpg');
+    assert.equal(image.statusCode, 200);
+    assert.equal(image.headers['content-type'], 'image/jpeg');
+  });
 });

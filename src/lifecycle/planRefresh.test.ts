@@ -56,6 +56,16 @@ test('short-lived rotating tokens are not refreshed on a loop, only before a sch
   assert.deepEqual(bluesky, { dueAt: at(83 * D), purpose: 'keepalive' });
 });
 
+test('a daily post is the daily check of a short-lived token: one refresh a day, not a check and a pre-post refresh', () => {
+  const x = facts({ kind: 'oauth_refresh', rotates: true });
+  // The check slot comes 6 h into the day, the post at noon: the pre-post refresh alone, within the interval.
+  const daily = base({ facts: x, accessExpiresAt: at(2 * H), nextPostAt: at(D - 9 * H + 15 * 60_000), verifyIntervalMs: D, checkPhaseMs: (now.getTime() + 12 * H) % D });
+  assert.deepEqual(planRefresh(daily), { dueAt: at(D - 9 * H), purpose: 'prepost' });
+  // A post further away than the interval leaves the check where it was.
+  const later = planRefresh({ ...daily, nextPostAt: at(3 * D) });
+  assert.deepEqual(later, { dueAt: at(12 * H), purpose: 'verify' });
+});
+
 test('idle-dying refresh tokens get a keep-alive (Google: a sixth of 6 months)', () => {
   const google = facts({ kind: 'oauth_refresh', rotates: false, idleDeathMs: 180 * D });
   assert.deepEqual(planRefresh(base({ facts: google, accessExpiresAt: at(H) })), { dueAt: at(30 * D), purpose: 'keepalive' });

@@ -134,8 +134,12 @@ function maintenance(input: PlanInput, refreshable: boolean): Candidate[] {
     // The first slot at least half an interval after the last check: an idle connection is checked
     // exactly once per interval, and a refresh (which proves the grant too) pushes the check back.
     // A check of a short-lived token that has expired is made by refreshing it (refreshConnection).
+    // A pre-post refresh within the interval is that check already: a daily post is one refresh a day.
     const lastChecked = (input.lastCheckedAt ?? input.lastRefreshedAt ?? input.issuedAt).getTime();
-    candidates.push({ at: nextCheckSlot(input.checkPhaseMs, lastChecked + input.verifyIntervalMs / 2, input.verifyIntervalMs), purpose: 'verify' });
+    const prepost = candidates.find((c) => c.purpose === 'prepost');
+    if (!prepost || prepost.at > lastChecked + input.verifyIntervalMs) {
+      candidates.push({ at: nextCheckSlot(input.checkPhaseMs, lastChecked + input.verifyIntervalMs / 2, input.verifyIntervalMs), purpose: 'verify' });
+    }
   }
   return candidates;
 }

@@ -61,8 +61,10 @@ test('X, TikTok, YouTube and Bluesky: active all year without the user, refreshe
     assert.equal(logged.rows[0]!.n, expected, `${platform}: every refresh is in the access register`);
   }
   const refreshes = (platform: PlatformId) => h.emulator.core.grants.listGrants(platform).reduce((n, g) => n + g.refreshCount, 0);
-  assert.ok(refreshes('x') >= 120 && refreshes('x') <= 122, `X: one refresh per 72 h check, not one per 2 h token: ${refreshes('x')}`);
-  assert.ok(refreshes('tiktok') >= 17 && refreshes('tiktok') <= 18, `TikTok: a check every 7 intervals (its revocations come by webhook): ${refreshes('tiktok')}`);
+  // In 365 days less the first half interval: 8724 h / 72 h, 121 or 122 checks (the phase decides);
+  // TikTok's interval is 7 of them (504 h): 16 or 17.
+  assert.ok(refreshes('x') >= 121 && refreshes('x') <= 122, `X: one refresh per 72 h check, not one per 2 h token: ${refreshes('x')}`);
+  assert.ok(refreshes('tiktok') >= 16 && refreshes('tiktok') <= 17, `TikTok: a check every 7 intervals (its revocations come by webhook): ${refreshes('tiktok')}`);
   assert.equal([...h.emulator.core.grants.reuseDetections.values()].reduce((a, b) => a + b, 0), 0, 'no rotated token was presented');
   assert.deepEqual((await h.ctx.db.execute(sql`select kind from notifications`)).rows, [], 'nobody was bothered');
   assert.deepEqual((await h.ctx.db.execute(sql`select * from connection_events`)).rows, [], 'no state change all year');

@@ -100,11 +100,13 @@ function segments(core: EmulatorCore, url: string): string[] {
 
 /**
  * The admin API: `/_admin/...` and each module's `/<platform>/_admin/...` and `/<platform>/_meta/...`.
- * The consent pages (`/_consent/...`) are the user's, not the admin's.
+ * The consent pages (`/_consent/...`) are the user's, and the sample media (`/_samples/...`) are
+ * public files the platforms' crawlers fetch, not the admin's.
  */
+const PUBLIC_UNDERSCORE = new Set(['_consent', '_samples']);
 export function isAdminPath(parts: string[]): boolean {
   const [first = '', second = ''] = parts;
-  return (first.startsWith('_') && first !== '_consent') || second.startsWith('_');
+  return (first.startsWith('_') && !PUBLIC_UNDERSCORE.has(first)) || second.startsWith('_');
 }
 
 /** Logs every request, applies injected faults, then hands over to the platform's routes. */
