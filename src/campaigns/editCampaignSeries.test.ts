@@ -49,6 +49,16 @@ describe('series edits and the publisher', () => {
     assert.deepEqual((await seriesPosts(id)).map((p) => p.text), ['Publishing tip', 'Changed', 'Changed']);
   });
 
+  it('keeps the posts when an edit sends the same recurrence back: content changes in place', async () => {
+    const id = await createSeries('Same rhythm', '2026-02-06');
+    const before = await seriesPosts(id);
+    const recurrence = (await t.app.inject({ method: 'GET', url: `/api/workspaces/${t.workspaceId}/campaigns/${id}`, headers: t.auth.headers })).json().recurrence;
+    await editCampaignSeries(t.ctx, scope(), id, { recurrence, content: { text: 'Same rhythm, new words', mediaIds: [] } });
+    const after = await seriesPosts(id);
+    assert.deepEqual(after.map((p) => p.id), before.map((p) => p.id), 'the same posts');
+    assert.deepEqual(after.map((p) => p.text), ['Same rhythm, new words', 'Same rhythm, new words', 'Same rhythm, new words']);
+  });
+
   it(
     'waits for a claim that is under way and then leaves that occurrence alone (the targets are locked too)',
     { skip: testEngine === 'pglite' && 'needs two concurrent sessions (npm run test:pg)' },

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
@@ -44,7 +45,8 @@ export async function editCampaignSeries(ctx: AppContext, scope: PostScope, camp
     if (busy.length > 0) ctx.log.info({ campaignId, busy: busy.length }, 'series edit: occurrences being published were left as they are');
 
     let adjustments: OccurrenceAdjustment[] | undefined;
-    if (edit.recurrence) {
+    // A form that sends the whole series back with the same rhythm changes content, not posts.
+    if (edit.recurrence && !sameRecurrence(edit.recurrence, campaign.recurrence)) {
       const occurrences = expandRecurrence(recurrence, campaign.timeZone);
       const ids = editable.map((o) => o.id);
       if (ids.length > 0) await tx.delete(posts).where(inArray(posts.id, ids));
@@ -62,6 +64,11 @@ export async function editCampaignSeries(ctx: AppContext, scope: PostScope, camp
     await notifyDue(tx, POST_TARGETS_DUE_CHANNEL);
     return { ...(await toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, campaignId))!, now)), occurrencesSkipped: busy.length, ...(adjustments ? { timeAdjustments: adjustments } : {}) };
   });
+}
+
+/** As stored (JSON: no undefined keys, any key order). */
+function sameRecurrence(a: Recurrence, b: Recurrence): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }
 
 async function updateOccurrencesInPlace(db: Database, workspaceId: string, postIds: string[], content: PostContent, connectionIds: string[], now: Date): Promise<void> {

@@ -70,8 +70,13 @@ export async function listLifecycleConnections(db: Database, workspaceIds: strin
 }
 
 /** The earliest scheduled post of a connection (for just-in-time refresh planning). */
-export async function nextScheduledPostAt(db: Database, connectionId: string): Promise<Date | null> {
-  const res = await db.execute(sql`select min(scheduled_at) as at from post_targets where connection_id = ${connectionId} and status = 'scheduled'`);
+/**
+ * The connection's next scheduled post after `coveredUntil` (the access token's expiry less the
+ * pre-post lead): the first post the current token does not cover, which a pre-post refresh is for.
+ */
+export async function nextScheduledPostAt(db: Database, connectionId: string, coveredUntil: Date | null = null): Promise<Date | null> {
+  const after = coveredUntil ? sql` and scheduled_at > ${coveredUntil}` : sql``;
+  const res = await db.execute(sql`select min(scheduled_at) as at from post_targets where connection_id = ${connectionId} and status = 'scheduled'${after}`);
   return toDate(res.rows[0]?.at);
 }
 

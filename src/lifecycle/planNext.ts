@@ -2,7 +2,7 @@
 import type { AppContext } from '../context.ts';
 import { getProvider } from '../providers/registry.ts';
 import { nextScheduledPostAt, type LifecycleConnection } from './connectionLifecycleRow.ts';
-import { checkPhase, planRefresh, unpreventableEnd } from './planRefresh.ts';
+import { checkPhase, planRefresh, PREPOST_LEAD_MS, unpreventableEnd } from './planRefresh.ts';
 import { NO_STREAK, planConnectionRefresh, type FailureStreak } from './refreshesRepo.ts';
 import { notifyDue } from '../jobs/dueQueue.ts';
 import { DEFAULT_POLL_MS } from '../jobs/dueRunner.ts';
@@ -26,7 +26,8 @@ export async function planNext(ctx: AppContext, c: LifecycleConnection, checkedA
     issuedAt: c.issuedAt,
     lastRefreshedAt: c.lastRefreshedAt,
     lastCheckedAt: lastChecked,
-    nextPostAt: await nextScheduledPostAt(ctx.db, c.id),
+    // A post the current token covers needs no refresh; the one after it may (prepost).
+    nextPostAt: await nextScheduledPostAt(ctx.db, c.id, c.accessExpiresAt ? new Date(c.accessExpiresAt.getTime() - PREPOST_LEAD_MS) : null),
     hasRefreshToken: c.hasRefreshToken,
     warnDays: ctx.config.alertThresholdDays,
     verifyIntervalMs,
