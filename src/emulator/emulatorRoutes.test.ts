@@ -5,6 +5,7 @@ import { buildApp, type App } from '../http/app.ts';
 import { routeModules } from '../http/routes.ts';
 import { openTestContext, type TestContext } from '../testing/testContext.ts';
 import { createWorkspace, signUpAndSignIn, type TestAuth } from '../testing/testUsers.ts';
+import { isAdminPath } from './core/registerEmulator.ts';
 import { inProcessEmulator } from './emulatorRoutes.ts';
 
 /**
@@ -94,6 +95,14 @@ describe('in-process emulator admin API', () => {
     // The token endpoint answers as X does (its own error body for a client without credentials), not as Perennial.
     const token = await call('POST', '/x/api/2/oauth2/token', { 'content-type': 'application/x-www-form-urlencoded' }, `grant_type=authorization_code&code=${code}`);
     assert.equal(token.json().error, 'unauthorized_client');
+  });
+
+  it('never takes a consent page for the admin API, whatever its random id (one may start with "_")', () => {
+    assert.equal(isAdminPath(['_consent', '_Ab3']), false);
+    assert.equal(isAdminPath(['_samples', 'daily.jpg']), false);
+    assert.equal(isAdminPath(['_admin', 'counters']), true);
+    assert.equal(isAdminPath(['x', '_admin', 'settings']), true);
+    assert.equal(isAdminPath(['x', '2', 'tweets']), false);
   });
 
   it('serves the sample media to anyone: the platforms fetch it without a Perennial session', async () => {

@@ -106,7 +106,9 @@ function segments(core: EmulatorCore, url: string): string[] {
 const PUBLIC_UNDERSCORE = new Set(['_consent', '_samples']);
 export function isAdminPath(parts: string[]): boolean {
   const [first = '', second = ''] = parts;
-  return (first.startsWith('_') && !PUBLIC_UNDERSCORE.has(first)) || second.startsWith('_');
+  // A consent id is random base64url: it may start with "_" too.
+  if (PUBLIC_UNDERSCORE.has(first)) return false;
+  return first.startsWith('_') || second.startsWith('_');
 }
 
 /** Logs every request, applies injected faults, then hands over to the platform's routes. */
