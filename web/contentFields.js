@@ -105,7 +105,7 @@ export function contentFields(workspace, connections, initial = null) {
       const o = window.structuredClone(saved);
       delete o.text;
       if (ownText.value) o.text = ownText.value;
-      for (const { option, control } of options) writePath(o, option.key, control.value.trim() || undefined);
+      for (const { option, control } of options) writePath(o, option.key, optionValue(option, control));
       if (Object.keys(o).length > 0) out[p] = o;
     }
     return out;
@@ -155,7 +155,19 @@ function writePath(obj, key, value) {
   else delete obj[head];
 }
 
+/** What a control holds, as the API takes it: undefined for "Default" or empty, booleans for yes/no. */
+function optionValue(option, control) {
+  const v = control.value.trim();
+  if (!v) return undefined;
+  return option.control === 'yesno' ? v === 'yes' : v;
+}
+
 function optionControl(option, value) {
+  if (option.control === 'yesno') {
+    const current = value === true ? 'yes' : value === false ? 'no' : '';
+    return h('select', null, h('option', { value: '' }, 'Default'),
+      [['yes', 'Yes'], ['no', 'No']].map(([v, label]) => h('option', { value: v, selected: v === current }, label)));
+  }
   if (option.control === 'select') {
     return h('select', null, h('option', { value: '' }, 'Default'),
       (option.choices ?? []).map(([v, label]) => h('option', { value: v, selected: v === value }, label)));

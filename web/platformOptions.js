@@ -14,7 +14,7 @@
  * @typedef {{
  *   key: string,
  *   label: string,
- *   control: 'text' | 'select',
+ *   control: 'text' | 'select' | 'yesno',
  *   choices?: [string, string][],
  *   maxLength?: number,
  *   hint?: string,
@@ -23,8 +23,25 @@
 
 /** @type {Record<string, OptionField[]>} */
 export const PLATFORM_OPTIONS = {
-  youtube: [{ key: 'title', label: 'YouTube title', control: 'text', maxLength: 100, hint: 'Required: YouTube shows it above the video.' }],
-  pinterest: [{ key: 'title', label: 'Pin title', control: 'text', maxLength: 100 }],
+  x: [{ key: 'options.replySettings', label: 'Who can reply on X', control: 'select', choices: [['following', 'People you follow'], ['mentionedUsers', 'Only people you mention'], ['subscribers', 'Your subscribers'], ['verified', 'Verified accounts']] }],
+  linkedin: [{ key: 'options.visibility', label: 'LinkedIn visibility', control: 'select', choices: [['PUBLIC', 'Anyone'], ['CONNECTIONS', 'Connections only (members, not pages)'], ['LOGGED_IN', 'Signed-in LinkedIn members']] }],
+  tiktok: [
+    { key: 'options.privacyLevel', label: 'Who can watch on TikTok', control: 'select', choices: [['PUBLIC_TO_EVERYONE', 'Everyone'], ['MUTUAL_FOLLOW_FRIENDS', 'Friends'], ['FOLLOWER_OF_CREATOR', 'Followers'], ['SELF_ONLY', 'Only me']], hint: 'Default: the most public level the account offers.' },
+    { key: 'options.disableComment', label: 'Turn off TikTok comments', control: 'yesno' },
+  ],
+  youtube: [
+    { key: 'title', label: 'YouTube title', control: 'text', maxLength: 100, hint: 'Required: YouTube shows it above the video.' },
+    { key: 'options.privacyStatus', label: 'YouTube visibility', control: 'select', choices: [['public', 'Public'], ['unlisted', 'Unlisted'], ['private', 'Private']] },
+    { key: 'options.selfDeclaredMadeForKids', label: 'Made for kids', control: 'yesno' },
+  ],
+  pinterest: [
+    { key: 'title', label: 'Pin title', control: 'text', maxLength: 100 },
+    { key: 'options.boardId', label: 'Pinterest board id', control: 'text', maxLength: 40, hint: "Default: the account's first board." },
+  ],
+  mastodon: [
+    { key: 'options.visibility', label: 'Mastodon visibility', control: 'select', choices: [['public', 'Public'], ['unlisted', 'Quiet public'], ['private', 'Followers only'], ['direct', 'Mentioned people only']] },
+    { key: 'options.spoilerText', label: 'Content warning', control: 'text', maxLength: 5000 },
+  ],
 };
 
 export function optionFieldsOf(platform) {

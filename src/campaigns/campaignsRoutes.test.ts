@@ -70,6 +70,8 @@ describe('campaigns API', () => {
     const [first, second] = await seriesPosts();
     const single = await send('PATCH', `/posts/${second!.id}`, { content: { text: 'Special edition' } });
     assert.equal(single.statusCode, 200, single.body);
+    assert.equal(single.json().campaignId, campaignId, 'still shown with its campaign');
+    assert.equal(single.json().detachedFromCampaign, true, 'and as out of the series');
     // The first occurrence goes out.
     await t.ctx.database.query(`update post_targets set status = 'published' where post_id = $1`, [first!.id]);
     t.ctx.clock.set(Date.parse('2026-01-06T09:00:00Z'));

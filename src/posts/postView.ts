@@ -24,6 +24,8 @@ export const postViewSchema = z.object({
   id: z.uuid(),
   workspaceId: z.uuid(),
   campaignId: z.uuid().nullable(),
+  /** An occurrence edited on its own: it keeps its campaign id, and series edits leave it alone. */
+  detachedFromCampaign: z.boolean(),
   content: postContentSchema,
   /** The status that needs the most attention among the targets (see `postStatus`). */
   status: z.enum(TARGET_STATUSES),
@@ -56,6 +58,7 @@ export function toPostView(post: PostWithTargets, adjustment?: LocalTimeAdjustme
     id: post.id,
     workspaceId: post.workspaceId,
     campaignId: post.campaignId,
+    detachedFromCampaign: post.detachedFromCampaign,
     content: post.content,
     status: postStatus(post.targets),
     scheduledAt: iso(post.scheduledAt),

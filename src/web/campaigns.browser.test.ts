@@ -89,6 +89,8 @@ describe('web app: campaigns and CSV import', () => {
     await page.getByRole('button', { name: 'Save and schedule' }).click();
     await page.getByRole('heading', { name: 'Spring launch' }).waitFor();
     assert.match(await page.locator('table.occurrences tbody tr').nth(1).innerText(), /Special evening bake/);
+    assert.match(await page.locator('table.occurrences tbody tr').nth(1).innerText(), /Edited alone/);
+    assert.doesNotMatch(await page.locator('table.occurrences tbody tr').nth(2).innerText(), /Edited alone/);
     const postId = await page.locator('table.occurrences tbody tr').nth(1).getAttribute('data-post-id');
     const stored = await w.app.inject({ method: 'GET', url: `/api/workspaces/${workspaceId}/posts/${postId}`, headers: owner.headers });
     assert.deepEqual(stored.json().content.overrides, { x: { text: 'Evening bake 🥖' } });

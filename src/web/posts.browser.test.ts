@@ -224,11 +224,13 @@ describe('web app: posts from draft to published, at risk and after a reconnect'
 
     await page.getByText('Per platform: a different text or options').click();
     await page.getByLabel('YouTube title').fill('Studio tour 2026');
+    await page.getByLabel('YouTube visibility').selectOption('unlisted');
+    await page.getByLabel('Made for kids').selectOption('no');
     await page.getByRole('button', { name: 'Save as draft' }).click();
     await page.getByText('Draft saved.').waitFor();
     const [stored] = await query<{ content: { overrides?: Record<string, unknown> } }>(
       'select p.content from posts p join post_targets t on t.post_id = p.id where t.connection_id = $1', [youtubeId]);
-    assert.deepEqual(stored!.content.overrides, { youtube: { title: 'Studio tour 2026' } });
+    assert.deepEqual(stored!.content.overrides, { youtube: { title: 'Studio tour 2026', options: { privacyStatus: 'unlisted', selfDeclaredMadeForKids: false } } });
   });
 
   it('saves the alert email preferences', async () => {

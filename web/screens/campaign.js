@@ -77,7 +77,7 @@ function occurrences(planner, names, editable) {
           const when = p.scheduledLocal ? p.scheduledLocal.replace('T', ' ') : 'no time';
           return h('tr', { dataset: { postId: p.id, status: p.status } },
             h('td', null, h('time', { datetime: p.scheduledAt ?? '' }, when)),
-            h('td', null, statusBadge(h, p.status)),
+            h('td', null, statusBadge(h, p.status), p.detachedFromCampaign ? h('span', { class: 'tag', title: 'Edited on its own: series edits leave it as it is' }, 'Edited alone') : null),
             h('td', { class: 'post-text' }, p.content.text.slice(0, 140)),
             h('td', null, p.targets.map((t) => h('div', { class: 'muted' }, names.get(t.connectionId) ?? platformLabel(t.platform)))),
             h('td', { class: 'row-actions' },
