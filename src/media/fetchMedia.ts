@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer } from './sniffType.ts';
 import { ProviderError, type PlatformFacts, type ProviderContext, type PublishMedia } from '../providers/types.ts';
 
 /**

@@ -8,7 +8,7 @@ import { MEDIA_LINK_TTL_MS, mediaLinkFor } from './mediaLinks.ts';
 import { findMediaById, insertMediaFile } from './mediaRepo.ts';
 import { localMediaStore, storageKeyFor } from './mediaStore.ts';
 import { mediaStores } from './mediaStores.ts';
-import type { s3MediaStore } from './s3MediaStore.ts';
+import { s3MediaStore } from './s3MediaStore.ts';
 import { startS3ForTests, type S3ForTests } from './testing/s3ForTests.ts';
 import { uploadMedia } from './uploadMedia.ts';
 
@@ -38,8 +38,9 @@ describe('media in S3-compatible storage (s3rver)', () => {
   before(async () => {
     s3 = await startS3ForTests();
     t = await openPostsTestApp({ env: { ...s3.env, MEDIA_MAX_UPLOAD_MB: '1' } });
-    store = mediaStores(t.ctx.config).current as ReturnType<typeof s3MediaStore>;
-    assert.equal(store.backend, 's3');
+    assert.equal(mediaStores(t.ctx.config).current.backend, 's3');
+    // The bucket as the app's store sees it, with a client of its own to look inside.
+    store = s3MediaStore(t.ctx.config.s3!);
   });
   after(async () => {
     await t.close();

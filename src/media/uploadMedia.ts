@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { fileTypeFromFile } from 'file-type';
+import { fileTypeFromFile } from './sniffType.ts';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../http/errors.ts';
 import { UPLOADABLE_TYPES } from '../posts/platformRules.ts';

@@ -16,7 +16,9 @@ import type { PlatformId } from '../providers/types.ts';
  */
 
 // twitter-text is CommonJS and its types describe named exports Node cannot see: load it whole.
-const twitterText = createRequire(import.meta.url)('twitter-text') as typeof TwitterText;
+let loadedTwitterText: typeof TwitterText | undefined;
+/** twitter-text, loaded on first use (it costs a start ~80 ms and ~20 MB). */
+const twitterText = (): typeof TwitterText => (loadedTwitterText ??= createRequire(import.meta.url)('twitter-text') as typeof TwitterText);
 
 export type TextMeasure = { length: number; unit: 'characters' | 'weighted characters' | 'bytes' };
 
@@ -57,7 +59,7 @@ const MASTODON_URL_LENGTH = 23;
 export function measureText(platform: PlatformId, text: string, extra: { spoilerText?: string } = {}): TextMeasure {
   switch (platform) {
     case 'x':
-      return { length: twitterText.parseTweet(text).weightedLength, unit: 'weighted characters' };
+      return { length: twitterText().parseTweet(text).weightedLength, unit: 'weighted characters' };
     case 'bluesky':
       return { length: countGraphemes(text), unit: 'characters' };
     case 'mastodon':
@@ -73,7 +75,7 @@ export function measureText(platform: PlatformId, text: string, extra: { spoiler
 function mastodonCountable(text: string): string {
   let out = '';
   let at = 0;
-  for (const { indices } of twitterText.extractUrlsWithIndices(text, { extractUrlsWithoutProtocol: false })) {
+  for (const { indices } of twitterText().extractUrlsWithIndices(text, { extractUrlsWithoutProtocol: false })) {
     out += text.slice(at, indices[0]) + 'x'.repeat(MASTODON_URL_LENGTH);
     at = indices[1];
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer } from '../../media/sniffType.ts';
 import type { Grant } from '../core/grantStore.ts';
 import type { EmulatorApp, EmulatorCore } from '../core/types.ts';
 import { moduleState } from './moduleState.ts';

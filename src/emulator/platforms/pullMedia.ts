@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer } from '../../media/sniffType.ts';
 
 /**
  * What the emulated platforms that pull media by URL (Instagram and Threads containers, Facebook

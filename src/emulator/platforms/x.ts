@@ -12,7 +12,9 @@ import { attachXMedia, registerXMedia } from './xMedia.ts';
  */
 const HOUR = 3_600_000;
 /** X's own counting library (weighted length: URLs 23, CJK and emoji 2). CommonJS, loaded whole. */
-const twitterText = createRequire(import.meta.url)('twitter-text') as typeof TwitterText;
+let loadedTwitterText: typeof TwitterText | undefined;
+/** twitter-text, loaded on first use (it costs a start ~80 ms and ~20 MB). */
+const twitterText = (): typeof TwitterText => (loadedTwitterText ??= createRequire(import.meta.url)('twitter-text') as typeof TwitterText);
 const REPLY_SETTINGS = ['following', 'mentionedUsers', 'subscribers', 'verified'];
 
 const UNAUTHORIZED = { title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' };
@@ -124,7 +126,7 @@ export const emulatorModule: EmulatorPlatformModule = {
       if (!grant.scopes.includes('tweet.write')) return reply.status(403).send({ title: 'Forbidden', type: 'about:blank', status: 403, detail: 'Forbidden' });
       const { text, media: attach, reply_settings } = (request.body ?? {}) as { text?: unknown; media?: { media_ids?: unknown }; reply_settings?: unknown };
       // Text is counted as X counts it (twitter-text weighting); an empty text is allowed with media.
-      if (typeof text !== 'string' || (text.length === 0 && !attach) || (text.length > 0 && !twitterText.parseTweet(text).valid)) {
+      if (typeof text !== 'string' || (text.length === 0 && !attach) || (text.length > 0 && !twitterText().parseTweet(text).valid)) {
         return reply.status(400).send({ title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request' });
       }
       if (reply_settings !== undefined && !REPLY_SETTINGS.includes(String(reply_settings))) {

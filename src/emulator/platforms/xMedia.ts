@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromBuffer } from '../../media/sniffType.ts';
 import type { Grant } from '../core/grantStore.ts';
 import type { EmulatorApp, EmulatorCore } from '../core/types.ts';
 import { defineSettings, moduleState } from './moduleState.ts';
