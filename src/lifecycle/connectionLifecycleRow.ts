@@ -69,7 +69,6 @@ export async function listLifecycleConnections(db: Database, workspaceIds: strin
   return res.rows.map(toConnection);
 }
 
-/** The earliest scheduled post of a connection (for just-in-time refresh planning). */
 /**
  * The connection's next scheduled post after `coveredUntil` (the access token's expiry less the
  * pre-post lead): the first post the current token does not cover, which a pre-post refresh is for.
