@@ -18,6 +18,7 @@ import { startEmulator, type RunningEmulator } from '../../emulator/core/registe
 import { createPkcePair } from '../../providers/oauthHelpers.ts';
 import { getProvider, providerContext } from '../../providers/registry.ts';
 import type { PlatformId } from '../../providers/types.ts';
+import { BOSS_SCHEMA } from '../../jobs/jobQueue.ts';
 import { openTestContext, type TestContext } from '../../testing/testContext.ts';
 import { refreshConnection, type RefreshOutcome } from '../refreshConnection.ts';
 import { nextRefreshDueAt, releaseRefreshLease } from '../refreshesRepo.ts';
@@ -49,6 +50,19 @@ export type LifecycleHarness = {
  * first user owns the instance). `realTime: true`: the clock flows from the real time, for tests
  * with worker processes (which run on the system clock) and an emulator they all reach.
  */
+/**
+ * pg-boss runs on the test clock: a job still running (a mail on its way to SMTP) when the clock
+ * jumps days ahead looks days old and expires into a retry, sending twice. A sandbox advance
+ * waits for its queues; the harness waits likewise for running jobs before each jump.
+ */
+async function settleActiveJobsOf(ctx: AppContext): Promise<void> {
+  for (let waited = 0; waited < 30_000; waited += 20) {
+    const res = await ctx.db.execute(sql`select count(*)::int as n from ${sql.raw(BOSS_SCHEMA)}.job where state = 'active'`);
+    if (Number(res.rows[0]?.n ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function openLifecycleHarness(options: { env?: Record<string, string>; seedUser?: boolean; realTime?: boolean } = {}): Promise<LifecycleHarness> {
   const realNow = new SystemClock().nowMs();
   const base = await openTestContext(options.realTime ? { startMs: realNow } : {});
@@ -75,6 +89,7 @@ export async function openLifecycleHarness(options: { env?: Record<string, strin
     await ctx.db.execute(sql`insert into workspace_members (workspace_id, user_id, role, created_at) values (${workspaceId}, ${userId}, 'owner', ${now})`);
   }
 
+  const settleActiveJobs = () => settleActiveJobsOf(ctx);
   const harness: LifecycleHarness = {
     ctx,
     encryptionKeys,
@@ -118,10 +133,16 @@ export async function openLifecycleHarness(options: { env?: Record<string, strin
         if (step > 10_000) throw new Error('too many due points');
         const next = await nextRefreshDueAt(ctx.db);
         if (!next || next.getTime() > untilMs) break;
-        if (next.getTime() > ctx.clock.nowMs()) ctx.clock.set(next.getTime());
+        if (next.getTime() > ctx.clock.nowMs()) {
+          await settleActiveJobs();
+          ctx.clock.set(next.getTime());
+        }
         outcomes.push(...(await harness.runDue()));
       }
-      if (untilMs > ctx.clock.nowMs()) ctx.clock.set(untilMs);
+      if (untilMs > ctx.clock.nowMs()) {
+        await settleActiveJobs();
+        ctx.clock.set(untilMs);
+      }
       return outcomes;
     },
     async close() {
