@@ -3,6 +3,7 @@
  * argument, "ready" awaited, their stdout read line by line, stopped with SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
 
 export type BenchChild = {
   child: ChildProcess;
@@ -18,18 +19,10 @@ export function startBenchProcess(script: string, args: object, options: { cpuPr
   const child = spawn(process.execPath, [...prof, script, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const listeners: ((line: string) => void)[] = [];
   const lines: string[] = [];
-  let buffered = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      lines.push(line);
-      for (const l of listeners) l(line);
-    }
+  readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    for (const l of listeners) l(line);
   });
   const handle: BenchChild = {
     child,

@@ -22,27 +22,15 @@ before(async () => {
 });
 after(() => h.close());
 
-async function scheduleTarget(connectionId: string, atMs: number): Promise<string> {
-  const now = h.ctx.clock.now();
-  const at = new Date(atMs);
-  const post = await h.ctx.db.execute(sql`
-    insert into posts (workspace_id, content, scheduled_at, time_zone, created_at, updated_at)
-    values (${h.workspaceId}, ${JSON.stringify({ text: 'hello' })}::jsonb, ${at}, 'UTC', ${now}, ${now}) returning id`);
-  const target = await h.ctx.db.execute(sql`
-    insert into post_targets (post_id, workspace_id, connection_id, platform, status, scheduled_at, due_at, created_at, updated_at)
-    values (${post.rows[0]!.id}, ${h.workspaceId}, ${connectionId}, 'x', 'scheduled', ${at}, ${at}, ${now}, ${now}) returning id`);
-  return String(target.rows[0]!.id);
-}
-
 test('the reconnected notice lists the posts the grace sweep failed and those failed at the reconnect', async () => {
   const id = await h.connect('x', ALICE);
   await h.runDue();
   const start = h.ctx.clock.nowMs();
-  const swept = await scheduleTarget(id, start + 2 * H);
-  const passed = await scheduleTarget(id, start + 5 * H);
-  const ahead = await scheduleTarget(id, start + 48 * H);
+  const swept = await h.scheduleTarget(id, start + 2 * H);
+  const passed = await h.scheduleTarget(id, start + 5 * H);
+  const ahead = await h.scheduleTarget(id, start + 48 * H);
   // An old failure of the same kind, before this episode, is not part of this notice.
-  const older = await scheduleTarget(id, start + H);
+  const older = await h.scheduleTarget(id, start + H);
   await h.ctx.db.execute(sql`update post_targets set status = 'failed', failure_code = 'connection_needs_reconnect', updated_at = ${new Date(start - H)} where id = ${older}`);
 
   h.ctx.clock.advance(60_000);

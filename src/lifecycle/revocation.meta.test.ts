@@ -43,18 +43,6 @@ after(async () => {
   await smtp.close();
 });
 
-async function scheduleTarget(connectionId: string, atMs: number): Promise<string> {
-  const now = h.ctx.clock.now();
-  const at = new Date(atMs);
-  const post = await h.ctx.db.execute(sql`
-    insert into posts (workspace_id, content, scheduled_at, time_zone, created_at, updated_at)
-    values (${workspaceId}, ${JSON.stringify({ text: 'fresh bread' })}::jsonb, ${at}, 'UTC', ${now}, ${now}) returning id`);
-  const target = await h.ctx.db.execute(sql`
-    insert into post_targets (post_id, workspace_id, connection_id, platform, status, scheduled_at, due_at, created_at, updated_at)
-    values (${post.rows[0]!.id}, ${workspaceId}, ${connectionId}, 'facebook', 'scheduled', ${at}, ${at}, ${now}, ${now}) returning id`);
-  return String(target.rows[0]!.id);
-}
-
 const status = async (targetId: string) => String((await h.ctx.db.execute(sql`select status from post_targets where id = ${targetId}`)).rows[0]!.status);
 const mailsTo = (page: RegExp) => smtp.mails.map((m) => m.raw.replace(/=\r\n/g, '').replace(/\r\n /g, ' ')).filter((t) => page.test(t));
 
@@ -84,7 +72,7 @@ test('password change: found by the next check, posts paused, one notification a
   const firstCheck = (await getRefreshRow(h.ctx.db, id))!.dueAt!.getTime();
   await h.runUntil(firstCheck);
   const changedAt = h.ctx.clock.nowMs();
-  const post = await scheduleTarget(id, changedAt + 5 * D);
+  const post = await h.scheduleTarget(id, changedAt + 5 * D);
   h.emulator.core.grants.revokeAccount('facebook', ALICE, 'password_changed');
 
   await h.runUntil(changedAt + D + 60_000); // one check interval
@@ -103,7 +91,7 @@ test('password change: found by the next check, posts paused, one notification a
 test('deauthorize callback: needs_reconnect at once, posts paused, one notification and email, pop-up; reconnect resumes', async () => {
   const id = await h.connect('facebook', BOB, { userId: owner.userId, workspaceId });
   await h.runDue();
-  const post = await scheduleTarget(id, h.ctx.clock.nowMs() + 2 * D);
+  const post = await h.scheduleTarget(id, h.ctx.clock.nowMs() + 2 * D);
   const signed = createSignedRequest({ algorithm: 'HMAC-SHA256', user_id: BOB, issued_at: Math.floor(h.ctx.clock.nowMs() / 1000) }, sandboxClient('facebook').clientSecret);
   const res = await app.inject({ method: 'POST', url: '/api/webhooks/facebook/deauthorize', payload: `signed_request=${signed}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(res.statusCode, 200);

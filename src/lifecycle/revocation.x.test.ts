@@ -38,18 +38,6 @@ after(async () => {
   await smtp.close();
 });
 
-async function scheduleTarget(connectionId: string, atMs: number): Promise<string> {
-  const now = h.ctx.clock.now();
-  const at = new Date(atMs);
-  const post = await h.ctx.db.execute(sql`
-    insert into posts (workspace_id, content, scheduled_at, time_zone, created_at, updated_at)
-    values (${workspaceId}, ${JSON.stringify({ text: 'hello' })}::jsonb, ${at}, 'UTC', ${now}, ${now}) returning id`);
-  const target = await h.ctx.db.execute(sql`
-    insert into post_targets (post_id, workspace_id, connection_id, platform, status, scheduled_at, due_at, created_at, updated_at)
-    values (${post.rows[0]!.id}, ${workspaceId}, ${connectionId}, 'x', 'scheduled', ${at}, ${at}, ${now}, ${now}) returning id`);
-  return String(target.rows[0]!.id);
-}
-
 async function targetStatus(id: string) {
   return (await h.ctx.db.execute(sql`select status, paused_reason, failure_code from post_targets where id = ${id}`)).rows[0];
 }
@@ -61,8 +49,8 @@ test('revocation: needs_reconnect within a check interval, posts paused, one not
   await h.runUntil(firstCheck);
   assert.equal((await getLifecycleConnection(h.ctx.db, id))!.state, 'active');
   const start = h.ctx.clock.nowMs();
-  const soon = await scheduleTarget(id, start + 5 * D); // still ahead after the reconnect
-  const passes = await scheduleTarget(id, start + 26 * H); // its time passes while the connection is broken
+  const soon = await h.scheduleTarget(id, start + 5 * D); // still ahead after the reconnect
+  const passes = await h.scheduleTarget(id, start + 26 * H); // its time passes while the connection is broken
   h.emulator.core.grants.revokeAccount('x', ALICE, 'user_revoked');
 
   await h.runUntil(start + D + 60_000); // one check interval (24 h) after the last check

@@ -2,8 +2,8 @@
  * What a media URL (CSV import, `content.mediaUrls`) is, read from its path's extension at
  * compose time. Its bytes are fetched only when the post goes out (through the SSRF-guarded
  * client, which checks the real type and size then); at compose time the extension is all there
- * is, so a URL without a known one is refused rather than guessed. The table matches what the
- * publisher can hand over by URL (src/publishing/buildPublishRequest.ts).
+ * is, so a URL without a known one is refused rather than guessed. The publisher hands the URL
+ * over with the type read here (src/publishing/buildPublishRequest.ts).
  */
 export type RemoteMediaType = { kind: 'image' | 'video'; mimeType: string };
 

@@ -4,6 +4,7 @@ import { mediaLinkFor } from '../media/mediaLinks.ts';
 import type { MediaBackend } from '../media/mediaStore.ts';
 import { mediaStores } from '../media/mediaStores.ts';
 import { effectiveContent, type PostContent } from '../posts/postContent.ts';
+import { remoteMediaType } from '../posts/remoteMedia.ts';
 import type { PlatformId, PublishRequest } from '../providers/types.ts';
 
 /**
@@ -53,23 +54,13 @@ export async function buildPublishRequest(
   };
 }
 
-const REMOTE_TYPES: Record<string, { kind: 'image' | 'video'; mimeType: string }> = {
-  jpg: { kind: 'image', mimeType: 'image/jpeg' },
-  jpeg: { kind: 'image', mimeType: 'image/jpeg' },
-  png: { kind: 'image', mimeType: 'image/png' },
-  gif: { kind: 'image', mimeType: 'image/gif' },
-  webp: { kind: 'image', mimeType: 'image/webp' },
-  mp4: { kind: 'video', mimeType: 'video/mp4' },
-  mov: { kind: 'video', mimeType: 'video/quicktime' },
-};
-
 /**
- * A remote file (CSV import) is handed to the platform by URL; its type comes from the
- * extension and its size is unknown (0) until the platform fetches it.
+ * A remote file (CSV import, `content.mediaUrls`) is handed to the platform by URL; its type comes
+ * from the extension (posts/remoteMedia.ts, checked at compose time) and its size is unknown (0)
+ * until the platform fetches it.
  */
 function remoteMedia(url: string): PublishRequest['media'][number] {
-  const ext = new URL(url).pathname.split('.').pop()?.toLowerCase() ?? '';
-  const type = REMOTE_TYPES[ext];
+  const type = remoteMediaType(url);
   if (!type) throw new MissingMediaError(`The media URL ${url.slice(0, 200)} is not a known image or video type`);
   return { ...type, url, bytes: 0 };
 }

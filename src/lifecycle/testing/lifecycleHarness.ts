@@ -38,6 +38,8 @@ export type LifecycleHarness = {
    * the per-server flow (mastodon.example) of src/connections, which need the harness's seeded user.
    */
   connect(platform: PlatformId, accountId: string, options?: { connectionId?: string; userId?: string; workspaceId?: string }): Promise<string>;
+  /** A scheduled post with one target on the connection at `atMs`, in the connection's workspace; returns the target id. */
+  scheduleTarget(connectionId: string, atMs: number): Promise<string>;
   /** Claims and handles everything due now, as `owner` would; returns the outcomes. */
   runDue(owner?: string): Promise<RefreshOutcome[]>;
   /** Moves the clock to each due point up to `untilMs` and runs it (like a worker on the sandbox clock). */
@@ -97,6 +99,18 @@ export async function openLifecycleHarness(options: { env?: Record<string, strin
     userId,
     email,
     workspaceId,
+    async scheduleTarget(connectionId, atMs) {
+      const now = ctx.clock.now();
+      const at = new Date(atMs);
+      const connection = (await ctx.db.execute(sql`select workspace_id, platform from connections where id = ${connectionId}`)).rows[0]!;
+      const post = await ctx.db.execute(sql`
+        insert into posts (workspace_id, content, scheduled_at, time_zone, created_at, updated_at)
+        values (${connection.workspace_id}, ${JSON.stringify({ text: 'hello' })}::jsonb, ${at}, 'UTC', ${now}, ${now}) returning id`);
+      const target = await ctx.db.execute(sql`
+        insert into post_targets (post_id, workspace_id, connection_id, platform, status, scheduled_at, due_at, created_at, updated_at)
+        values (${post.rows[0]!.id}, ${connection.workspace_id}, ${connectionId}, ${connection.platform}, 'scheduled', ${at}, ${at}, ${now}, ${now}) returning id`);
+      return String(target.rows[0]!.id);
+    },
     async connect(platform, accountId, opts = {}) {
       if (platform === 'bluesky' || platform === 'mastodon') return connectThroughFlow(ctx, emulator, platform, accountId, { userId: opts.userId ?? userId, workspaceId: opts.workspaceId ?? workspaceId, connectionId: opts.connectionId });
       const provider = getProvider(platform);

@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { ControllableClock } from '../../clock.ts';
@@ -129,17 +130,9 @@ export async function openKillDrill(): Promise<KillDrill> {
       const child = spawn(process.execPath, [workerScript, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
       const lines: string[] = [];
       const listeners: ((line: string) => void)[] = [];
-      let buffered = '';
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', (chunk: string) => {
-        buffered += chunk;
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          lines.push(line);
-          for (const l of listeners) l(line);
-        }
+      readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+        lines.push(line);
+        for (const l of listeners) l(line);
       });
       child.stderr!.on('data', (d) => process.stderr.write(`[${runnerId}] ${d}`));
       child.stdin!.on('error', () => undefined); // a killed worker's pipe
