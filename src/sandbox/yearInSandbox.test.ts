@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
-import { checkPhase, nextCheckSlot } from '../lifecycle/planRefresh.ts';
+import { checkPhase, nextCheckSlot, PREPOST_LEAD_MS } from '../lifecycle/planRefresh.ts';
 import { verifyIntervalFor } from '../lifecycle/verificationPolicy.ts';
 import { connectThroughApi, connectWithAppPassword, openHttpInstance, signUpOverHttp, type HttpInstance, type ListedConnection } from '../testing/httpInstance.ts';
 
@@ -196,6 +196,17 @@ const firstCheckOnDay0 = (platform: string) => {
   if (interval === null || interval > DAY) return false;
   return nextCheckSlot(checkPhase(c.id, interval), Date.parse(c.connectedAt) + interval / 2, interval) < midnight;
 };
+/**
+ * Whether a daily-checked connection is checked again on the last day, after its last pre-post
+ * refresh: with no post left to refresh for, the check returns to its slot, at least half an
+ * interval after that refresh (planRefresh.ts), which can still come before the last midnight.
+ */
+const checkAfterLastPost = (platform: string) => {
+  const c = connections.find((x) => x.platform === platform)!;
+  const interval = verifyIntervalFor(platform, DAY);
+  if (interval === null || interval > DAY) return false;
+  return nextCheckSlot(checkPhase(c.id, interval), noon(DAYS) - PREPOST_LEAD_MS + interval / 2, interval) <= midnight + DAYS * DAY;
+};
 /** Every occurrence of the campaign (computed once the first midnight is known). */
 const occurrences = () => Array.from({ length: DAYS }, (_, i) => noon(i + 1));
 
@@ -257,11 +268,13 @@ describe(`a year (${DAYS} days, one day at a time) in the sandbox`, () => {
       // Two-hour access tokens and one post a day: one refresh before each post, none on a loop.
       // The first daily check (a refresh: the token has expired by then) falls on the connection's
       // slot at least 12 hours after connecting (planRefresh.ts): on day 0 when that slot comes
-      // before the first midnight, and it may need one more on day 1. TikTok is checked weekly.
+      // before the first midnight, and it may need one more on day 1. After the last post the check
+      // returns to its slot, which may come on the last day. TikTok is checked weekly.
       for (const p of ['bluesky', 'tiktok', 'x']) {
         const n = delta(d, 'refreshes', p);
         if (d.day === 0) assert.equal(n, firstCheckOnDay0(p) ? 1 : 0, `${p} on day 0`);
         else if (d.day === 1) assert.ok(n === 1 || n === 2, `${p} on day 1: ${n}`);
+        else if (d.day === DAYS) assert.equal(n, checkAfterLastPost(p) ? 2 : 1, `${p} on day ${d.day}, the last post's`);
         else assert.equal(n, 1, `${p} on day ${d.day}`);
       }
       // Hourly Google tokens, no posts: only the daily check refreshes (its hour drifts, so a day may see two or none).
