@@ -1,8 +1,7 @@
 import type { AppContext } from '../context.ts';
-import { notifyDue } from '../jobs/dueQueue.ts';
 import type { PostScope } from '../posts/createPost.ts';
 import type { PostContent } from '../posts/postContent.ts';
-import { POST_TARGETS_DUE_CHANNEL } from '../posts/targetsRepo.ts';
+import { targetsScheduled } from '../posts/targetsRepo.ts';
 import { findCampaign } from './campaignsRepo.ts';
 import { toCampaignView, type CampaignView } from './campaignView.ts';
 import { materializeOccurrences } from './materializeOccurrences.ts';
@@ -42,7 +41,7 @@ export async function createCampaign(ctx: AppContext, scope: PostScope, input: C
       occurrences,
       now,
     );
-    if (ids.length > 0) await notifyDue(tx, POST_TARGETS_DUE_CHANNEL);
+    if (ids.length > 0) await targetsScheduled(tx, row!.connectionIds, now);
     return { ...(await toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, row!.id))!, now)), timeAdjustments: adjustments };
   });
 }

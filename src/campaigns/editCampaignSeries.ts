@@ -3,13 +3,12 @@ import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { notifyDue } from '../jobs/dueQueue.ts';
 import type { PostScope } from '../posts/createPost.ts';
 import { findWorkspaceConnections } from '../posts/connectionsLookup.ts';
 import type { PostContent } from '../posts/postContent.ts';
 import { newTargetRow, type NewTarget } from '../posts/postsRepo.ts';
 import { postTargets, posts } from '../posts/schema.ts';
-import { POST_TARGETS_DUE_CHANNEL } from '../posts/targetsRepo.ts';
+import { targetsScheduled } from '../posts/targetsRepo.ts';
 import { findCampaign, keptOccurrenceSlots, lockFutureEditableOccurrences } from './campaignsRepo.ts';
 import { toCampaignView, type CampaignView } from './campaignView.ts';
 import { assertSeriesContentValid, materializeOccurrences, type OccurrenceAdjustment } from './materializeOccurrences.ts';
@@ -61,7 +60,7 @@ export async function editCampaignSeries(ctx: AppContext, scope: PostScope, camp
       .update(campaigns)
       .set({ ...(edit.name ? { name: edit.name } : {}), content, connectionIds, recurrence, updatedAt: now, version: sql`${campaigns.version} + 1` })
       .where(eq(campaigns.id, campaignId));
-    await notifyDue(tx, POST_TARGETS_DUE_CHANNEL);
+    await targetsScheduled(tx, connectionIds, now);
     return { ...(await toCampaignView(tx, (await findCampaign(tx, scope.workspaceId, campaignId))!, now)), occurrencesSkipped: busy.length, ...(adjustments ? { timeAdjustments: adjustments } : {}) };
   });
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { textArray } from '../db/textArray.ts';
 import type { PlatformId } from '../providers/types.ts';
 import type { AccountHints } from './validateOptions.ts';
 
@@ -53,16 +54,11 @@ export async function findWorkspaceConnections(db: Database, workspaceId: string
   if (ids.length === 0) return new Map();
   const res = await db.execute(sql`
     select id, platform, handle, display_name, state, kind, meta from connections
-    where workspace_id = ${workspaceId} and id::text = any(${toTextArray(ids)}::text[])`);
+    where workspace_id = ${workspaceId} and id::text = any(${textArray(ids)}::text[])`);
   return new Map((res.rows as Row[]).map((r) => [r.id, toRef(r)]));
 }
 
 /** A label people recognise in error messages: "X @perennial". */
 export function connectionLabel(c: ConnectionRef): string {
   return `${c.platform} ${c.handle ? `@${c.handle.replace(/^@/, '')}` : c.displayName}`;
-}
-
-/** A Postgres array literal of text values (both engines accept it as a parameter). */
-export function toTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/["\\]/g, (ch) => `\\${ch}`)}"`).join(',')}}`;
 }

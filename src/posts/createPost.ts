@@ -1,13 +1,12 @@
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
-import { notifyDue } from '../jobs/dueQueue.ts';
 import { findMediaByIds } from '../media/mediaRepo.ts';
 import { assertComposable, composePost, type ComposeInput, type ComposedPost } from './composePost.ts';
 import { findWorkspaceConnections } from './connectionsLookup.ts';
 import { referencedMediaIds } from './postContent.ts';
 import { findPost, insertPosts } from './postsRepo.ts';
 import { toPostView, type PostView } from './postView.ts';
-import { POST_TARGETS_DUE_CHANNEL } from './targetsRepo.ts';
+import { targetsScheduled } from './targetsRepo.ts';
 
 /** Who acts where: the workspace (with its zone) and the user. */
 export type PostScope = { workspaceId: string; timeZone: string; userId: string | null };
@@ -43,7 +42,8 @@ export async function createPost(ctx: AppContext, scope: PostScope, input: Compo
       ],
       now,
     );
-    if (composed.targets.some((t) => t.status === 'scheduled')) await notifyDue(tx, POST_TARGETS_DUE_CHANNEL);
+    const scheduled = composed.targets.filter((t) => t.status === 'scheduled');
+    if (scheduled.length > 0) await targetsScheduled(tx, scheduled.map((t) => t.connectionId), now);
     return toPostView((await findPost(tx, scope.workspaceId, id!))!, composed.adjustment);
   });
 }

@@ -2,14 +2,13 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import { notFound } from '../http/errors.ts';
-import { notifyDue } from '../jobs/dueQueue.ts';
 import { composeInWorkspace, type PostScope } from './createPost.ts';
 import type { PostContent } from './postContent.ts';
 import { assertEditable, assertVersion } from './postEditability.ts';
 import { dueAtOf, findPost, lockPost, newTargetRow, pausedReasonOf, updatePostRow, type NewTarget, type PostWithTargets } from './postsRepo.ts';
 import { toPostView, type PostView } from './postView.ts';
 import { postTargets } from './schema.ts';
-import { POST_TARGETS_DUE_CHANNEL } from './targetsRepo.ts';
+import { targetsScheduled } from './targetsRepo.ts';
 
 /**
  * Edit, reschedule, schedule a draft or turn a post back into a draft. Absent fields keep their
@@ -95,7 +94,8 @@ async function applyEdit(db: Database, scope: PostScope, post: PostWithTargets, 
       })
       .where(eq(postTargets.id, current.id));
   }
-  if (composed.targets.some((t) => t.status === 'scheduled')) await notifyDue(db, POST_TARGETS_DUE_CHANNEL);
+  const scheduled = composed.targets.filter((t) => t.status === 'scheduled');
+  if (scheduled.length > 0) await targetsScheduled(db, scheduled.map((t) => t.connectionId), now);
   return composed.adjustment;
 }
 

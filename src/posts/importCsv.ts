@@ -2,7 +2,6 @@ import { isIP } from 'node:net';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../http/errors.ts';
-import { notifyDue } from '../jobs/dueQueue.ts';
 import { findMediaByNames, type MediaFile } from '../media/mediaRepo.ts';
 import { isPrivateAddress } from '../providers/httpClient.ts';
 import { isUuid } from '../workspaces/membership.ts';
@@ -13,7 +12,7 @@ import { parseImportCsv, type CsvRow, type RowError } from './csvRows.ts';
 import { instantToLocal, type LocalTimeAdjustment } from './localTime.ts';
 import type { PostContent } from './postContent.ts';
 import { insertPosts, type NewPost } from './postsRepo.ts';
-import { POST_TARGETS_DUE_CHANNEL } from './targetsRepo.ts';
+import { targetsScheduled } from './targetsRepo.ts';
 
 export type { RowError } from './csvRows.ts';
 
@@ -87,7 +86,7 @@ export async function importCsv(
       postIds.push(...(await insertPosts(tx, posts.slice(i, i + WRITE_BATCH), now)));
       options.onProgress?.('writing', Math.min(i + WRITE_BATCH, posts.length), posts.length);
     }
-    await notifyDue(tx, POST_TARGETS_DUE_CHANNEL);
+    await targetsScheduled(tx, posts.flatMap((p) => p.targets.filter((t) => t.status === 'scheduled').map((t) => t.connectionId)), now);
   });
   return { imported: postIds.length, targets, postIds, ...report };
 }

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { textArray } from '../db/textArray.ts';
 import { notifyDue } from '../jobs/dueQueue.ts';
-import { toTextArray } from './connectionsLookup.ts';
+import { planRefreshBeforePosts } from '../lifecycle/planBeforePosts.ts';
 
 /**
  * Status changes of post targets that other domains drive (the lifecycle engine on a connection's
@@ -14,6 +15,16 @@ import { toTextArray } from './connectionsLookup.ts';
 
 /** The NOTIFY channel of the publishing due queue: writes that make a target due sooner wake the runners. */
 export const POST_TARGETS_DUE_CHANNEL = 'post_targets_due';
+
+/**
+ * After targets of these connections were put on the schedule, in the same transaction: wakes the
+ * publishers, and lets the refresh engine plan for the new posts (a short-lived token is refreshed
+ * just before the first post it does not cover, see planBeforePosts.ts).
+ */
+export async function targetsScheduled(db: Database, connectionIds: readonly string[], now: Date): Promise<void> {
+  await notifyDue(db, POST_TARGETS_DUE_CHANNEL);
+  await planRefreshBeforePosts(db, connectionIds, now);
+}
 
 /** Reason code a paused target gets when its time passed without a reconnect. */
 export const NEEDS_RECONNECT_FAILURE = 'connection_needs_reconnect';
@@ -45,7 +56,7 @@ export async function rescheduleFailedTargets(
   at: Date,
   now: Date,
 ): Promise<string[]> {
-  const byTargets = scope.targetIds ? sql`and id::text = any(${toTextArray(scope.targetIds)}::text[])` : sql``;
+  const byTargets = scope.targetIds ? sql`and id::text = any(${textArray(scope.targetIds)}::text[])` : sql``;
   const byConnection = scope.connectionId ? sql`and connection_id = ${scope.connectionId}` : sql``;
   const res = await db.execute(sql`
     update post_targets
@@ -53,8 +64,8 @@ export async function rescheduleFailedTargets(
         paused_reason = null, next_attempt_at = null, lease_owner = null, lease_until = null,
         intent_at = null, publish_state = null, updated_at = ${now}, version = version + 1
     where workspace_id = ${scope.workspaceId} and status = 'failed' ${byTargets} ${byConnection}
-    returning id`);
-  if (res.rows.length > 0) await notifyDue(db, POST_TARGETS_DUE_CHANNEL);
+    returning id, connection_id`);
+  if (res.rows.length > 0) await targetsScheduled(db, res.rows.map((r) => String(r.connection_id)), now);
   return ids(res.rows);
 }
 

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import type { BucketLimit } from './publishRateLimits.ts';
-import { RELAXED_COMMIT, textArray } from './targetWrites.ts';
+import { textArray } from '../db/textArray.ts';
+import { RELAXED_COMMIT } from './targetWrites.ts';
 
 export type BucketRequest = { key: string; limit: BucketLimit };
 export type TakeResult = { ok: true } | { ok: false; retryAtMs: number; key: string };

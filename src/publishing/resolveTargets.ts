@@ -2,9 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/database.ts';
 import { AppError, notFound } from '../http/errors.ts';
-import { notifyDue } from '../jobs/dueQueue.ts';
 import { getLifecycleConnection } from '../lifecycle/connectionLifecycleRow.ts';
-import { POST_TARGETS_DUE_CHANNEL, rescheduleFailedTargets } from '../posts/targetsRepo.ts';
+import { rescheduleFailedTargets, targetsScheduled } from '../posts/targetsRepo.ts';
 
 /**
  * What the user decides about targets the engine could not deliver: retry now or at a time
@@ -63,7 +62,7 @@ export async function retryTarget(ctx: AppContext, workspaceId: string, targetId
           failure_code = null, failure_message = null, next_attempt_at = null, lease_owner = null, lease_until = null,
           updated_at = ${now}, version = version + 1
       where id = ${targetId}`);
-    await notifyDue(tx, POST_TARGETS_DUE_CHANNEL);
+    await targetsScheduled(tx, [target.connection_id], now);
   });
   return (await findTarget(ctx.db, workspaceId, targetId))!;
 }

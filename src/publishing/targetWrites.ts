@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { textArray } from '../db/textArray.ts';
 
 /**
  * The publishing engine's writes to `post_targets` after a claim. Each one is a single
@@ -210,9 +211,4 @@ export async function recordedPostIds(db: Database, input: { connectionId: strin
     where connection_id = ${input.connectionId} and status = 'published' and id <> ${input.exceptTargetId}
       and platform_post_id is not null and published_at >= ${input.since}`);
   return new Set(res.rows.map((r) => String(r.platform_post_id)));
-}
-
-/** A text[] literal parameter (works the same on PGlite and node-postgres). */
-export function textArray(values: (string | null)[]): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
 }
