@@ -5,7 +5,7 @@ import type { Logger } from './log.ts';
 import type { Jobs } from './jobs/jobQueue.ts';
 
 /**
- * What the composition root (`src/main.ts`) wires together and hands to routes and workers.
+ * What the composition root (`src/main.js`) wires together and hands to routes and workers.
  * Plain data, no service singletons: use cases take what they need from it.
  */
 export interface AppContext {

@@ -1,5 +1,5 @@
 /**
- * The composition of one Perennial process, as `perennial serve` runs it (src/main.ts) and as the
+ * The composition of one Perennial process, as `perennial serve` runs it (src/main.js) and as the
  * end-to-end tests start it (src/sandbox/sandboxInstance.ts): the clock, the database, the
  * migrations, the vault's keys, pg-boss, the HTTP app with every route module and the sandbox API,
  * the publishing queues and the workers. Wired by hand, here only.

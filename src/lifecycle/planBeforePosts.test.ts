@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { createPost, type PostScope } from '../posts/createPost.ts';
 import { editPost } from '../posts/editPost.ts';
 import { retryTarget } from '../publishing/resolveTargets.ts';
+import type { PlatformId } from '../providers/types.ts';
 import { PREPOST_LEAD_MS } from './planRefresh.ts';
 import { getRefreshRow } from './refreshesRepo.ts';
 import { openLifecycleHarness, type LifecycleHarness } from './testing/lifecycleHarness.ts';
@@ -25,7 +26,7 @@ after(() => h.close());
 
 /** A local date-time in UTC (the workspace's zone), to the minute. */
 const local = (ms: number) => new Date(ms).toISOString().slice(0, 16);
-const refreshesOf = (platform: string) => h.emulator.core.grants.listGrants(platform).reduce((n, g) => n + g.refreshCount, 0);
+const refreshesOf = (platform: PlatformId) => h.emulator.core.grants.listGrants(platform).reduce((n, g) => n + g.refreshCount, 0);
 const plan = async (connectionId: string) => {
   const row = (await getRefreshRow(h.ctx.db, connectionId))!;
   return { purpose: row.purpose, dueAt: row.dueAt?.getTime() ?? null };

@@ -1,6 +1,6 @@
 /**
  * For end-to-end tests: one Perennial instance started by `startInstance`, the very composition
- * `perennial serve` runs (src/main.ts): the full app with every route module and the sandbox API,
+ * `perennial serve` runs (src/main.js): the full app with every route module and the sandbox API,
  * the in-process emulator under `/_emulator`, pg-boss, the due runners, the publishing queues;
  * with `TIME_TRAVEL` (the default here) a sandbox clock flowing from the real time, as
  * `serve --time-travel`. The one difference from `serve`: the database is a fresh test database
