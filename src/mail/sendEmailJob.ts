@@ -39,6 +39,13 @@ export function unsealEmail(ctx: Pick<AppContext, 'config' | 'log'>, payload: Se
   return emailMessageSchema.parse(JSON.parse(plain));
 }
 
+/** The same mail sealed with the vault's newest key (`perennial vault rotate`). */
+export function resealEmail(ctx: Pick<AppContext, 'config' | 'log'>, payload: SealedEmail): SealedEmail {
+  const vault = getVault(ctx);
+  const place = placeOf(payload.purpose);
+  return { purpose: payload.purpose, sealed: vault.encrypt(vault.decrypt(payload.sealed, place), place) };
+}
+
 /** One mailer (one SMTP transport) per configuration, made on first use. */
 const mailers = new WeakMap<Config, Mailer>();
 
@@ -54,8 +61,8 @@ function mailerFor(ctx: AppContext): Mailer {
 /**
  * The `mail.send` queue: one job per message, retried with pg-boss's backoff when the SMTP
  * server refuses or is down. Registered when this module loads (enqueueEmail.ts imports it).
- * A payload whose key is no longer configured fails (VaultError) and is retried like any failure:
- * keep an old key in ENCRYPTION_KEYS until the mails sealed with it have gone out.
+ * `perennial vault rotate` re-seals the mails still waiting; a payload whose key is no longer
+ * configured fails (VaultError) and is retried like any failure.
  */
 export const sendEmailJob = registerJob({
   queue: MAIL_QUEUE,

@@ -6,7 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../config.ts';
 import { connectThroughConsent, dumpAllTables, openConnectionHarness, TEST_ENCRYPTION_KEYS, type ConnectionHarness } from '../connections/connectionTestHarness.ts';
 import { loadCredential } from '../connections/credentials.ts';
+import { BOSS_SCHEMA } from '../jobs/jobQueue.ts';
 import { createLogger } from '../log.ts';
+import { enqueueEmail } from '../mail/enqueueEmail.ts';
+import { MAIL_QUEUE, unsealEmail, type SealedEmail } from '../mail/sendEmailJob.ts';
 import { rotateVault } from './rotateVault.ts';
 import { createVault, VaultError } from './vault.ts';
 import { GENERATED_KEY_FILE, getVault, loadVaultKeys } from './vaultKeys.ts';
@@ -90,8 +93,11 @@ describe('vault with stored connections', () => {
     connectionId = otherId;
   });
 
-  it('rotates every secret to the newest key', async () => {
+  it('rotates every secret to the newest key, and the mails waiting in the queue', async () => {
     const before = await loadCredential(h.ctx, h.ctx.db, connectionId);
+    // A mail waiting to be sent, sealed with the old key (no worker runs in this harness).
+    const mail = { to: 'someone@example.test', subject: 'Join Client A', text: 'https://perennial.test/invitations/secret-link' };
+    await h.ctx.db.transaction((tx) => enqueueEmail(h.ctx, tx, mail, 'invitation'));
     const newKeys = `k2:${key(9).toString('base64')},${TEST_ENCRYPTION_KEYS}`;
     const rotated = { ...h.ctx, config: loadConfig({ NODE_ENV: 'test', DATA_DIR: '.tmp/test-data', ENCRYPTION_KEYS: newKeys, EMULATOR_URL: h.emulator.url }) };
     const result = await rotateVault(rotated);
@@ -104,6 +110,11 @@ describe('vault with stored connections', () => {
     // Only the new key is needed now.
     const onlyNew = { ...h.ctx, config: loadConfig({ NODE_ENV: 'test', DATA_DIR: '.tmp/test-data', ENCRYPTION_KEYS: `k2:${key(9).toString('base64')}` }) };
     assert.equal((await loadCredential(onlyNew, h.ctx.db, connectionId)).credential.accessToken, before.credential.accessToken);
+    assert.equal(result.byColumn['queued mail.send jobs'], 1);
+    const queued = await h.ctx.database.query<{ data: SealedEmail }>(`select data from ${BOSS_SCHEMA}.job where name = $1`, [MAIL_QUEUE]);
+    assert.equal(queued.rows.length, 1);
+    assert.equal(getVault(rotated).keyIdOf(queued.rows[0]!.data.sealed), 'k2');
+    assert.deepEqual(unsealEmail(onlyNew, queued.rows[0]!.data), mail, 'the mail opens with the new key alone');
     assert.equal((await rotateVault(rotated)).reencrypted, 0, 'idempotent');
   });
 });

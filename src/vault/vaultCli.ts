@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import { rotateVault } from './rotateVault.ts';
 
 /** `perennial vault rotate`: re-encrypts every stored secret with the newest ENCRYPTION_KEYS key. */
-export const VAULT_USAGE = `  vault rotate   Re-encrypt every stored token with the first key of ENCRYPTION_KEYS
+export const VAULT_USAGE = `  vault rotate   Re-encrypt every stored token and queued mail with the first key of ENCRYPTION_KEYS
                  (then older keys may be removed from ENCRYPTION_KEYS)`;
 
 export async function runVaultCommand(ctx: AppContext, args: string[], print: (line: string) => void = console.log): Promise<number> {
