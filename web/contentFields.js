@@ -11,7 +11,7 @@ import { optionFieldsOf } from './platformOptions.js';
 
 /**
  * @param {{ id: string }} workspace
- * @param {{ id: string, platform: string, displayName: string, state: string }[]} connections  the usable ones
+ * @param {{ id: string, platform: string, displayName: string, state: string, meta?: Record<string, unknown> }[]} connections  the usable ones
  * @param {{ content: any, connectionIds: string[] } | null} initial  what is being edited, if anything
  */
 export function contentFields(workspace, connections, initial = null) {
@@ -65,7 +65,8 @@ export function contentFields(workspace, connections, initial = null) {
     const saved = content.overrides?.[platform] ?? {};
     const ownText = h('textarea', { rows: 3, maxlength: 70000, dataset: { overrideText: platform } }, saved.text ?? '');
     const ownCounter = h('small', { class: 'hint' });
-    const options = optionFieldsOf(platform).map((o) => ({ option: o, control: optionControl(o, readPath(saved, o.key)) }));
+    const accounts = connections.filter((c) => c.platform === platform);
+    const options = optionFieldsOf(platform).map((o) => ({ option: o, control: optionControl(o, readPath(saved, o.key), accounts) }));
     const section = h('fieldset', { class: 'platform-override', dataset: { platform } },
       h('legend', null, platformLabel(platform)),
       field(`Version for ${platformLabel(platform)}`, ownText), ownCounter,
@@ -162,7 +163,23 @@ function optionValue(option, control) {
   return option.control === 'yesno' ? v === 'yes' : v;
 }
 
-function optionControl(option, value) {
+/**
+ * @param {import('./platformOptions.js').OptionField} option
+ * @param {unknown} value  the stored value, if any
+ * @param {{ displayName: string, meta?: Record<string, unknown> }[]} accounts  the workspace's accounts on the option's platform
+ */
+function optionControl(option, value, accounts) {
+  if (option.control === 'board') {
+    const boards = accounts.flatMap((a) => (Array.isArray(a.meta?.boards) ? a.meta.boards : [])
+      .filter((b) => b && typeof b.id === 'string')
+      .map((b) => [b.id, accounts.length > 1 ? `${b.name ?? b.id} (${a.displayName})` : String(b.name ?? b.id)]));
+    if (boards.length > 0) {
+      // A stored board the accounts no longer list stays selectable, so an edit does not drop it.
+      const known = typeof value !== 'string' || boards.some(([id]) => id === value) ? boards : [...boards, [value, `Board ${value}`]];
+      return optionControl({ ...option, control: 'select', choices: known }, value, accounts);
+    }
+    return optionControl({ ...option, control: 'text' }, value, accounts);
+  }
   if (option.control === 'yesno') {
     const current = value === true ? 'yes' : value === false ? 'no' : '';
     return h('select', null, h('option', { value: '' }, 'Default'),

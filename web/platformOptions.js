@@ -3,7 +3,7 @@
  * platform's own text. Each entry describes one field: where it lives in the platform's override
  * (`content.overrides[platform]`, src/posts/postContent.ts), its label and its control.
  *
- * The hook for more options (visibility, privacy, a Pinterest board, ...): add an entry here
+ * The hook for more options (visibility, privacy, ...): add an entry here
  * with the override key the API accepts (a path such as "options.privacy" for a nested field);
  * the composer and the campaign form draw, prefill and read it without further changes, and keep
  * override fields they do not draw as they were. Only keys the API's override schema knows may
@@ -11,10 +11,13 @@
  */
 
 /**
+ * `board`: a list of the boards the chosen accounts recorded at connect (`meta.boards`, Pinterest),
+ * or a text field for an id when none did.
+ *
  * @typedef {{
  *   key: string,
  *   label: string,
- *   control: 'text' | 'select' | 'yesno',
+ *   control: 'text' | 'select' | 'yesno' | 'board',
  *   choices?: [string, string][],
  *   maxLength?: number,
  *   hint?: string,
@@ -36,7 +39,7 @@ export const PLATFORM_OPTIONS = {
   ],
   pinterest: [
     { key: 'title', label: 'Pin title', control: 'text', maxLength: 100 },
-    { key: 'options.boardId', label: 'Pinterest board id', control: 'text', maxLength: 40, hint: "Default: the account's first board." },
+    { key: 'options.boardId', label: 'Pinterest board', control: 'board', maxLength: 40, hint: "Default: the account's first board." },
   ],
   mastodon: [
     { key: 'options.visibility', label: 'Mastodon visibility', control: 'select', choices: [['public', 'Public'], ['unlisted', 'Quiet public'], ['private', 'Followers only'], ['direct', 'Mentioned people only']] },

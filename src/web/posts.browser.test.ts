@@ -233,6 +233,24 @@ describe('web app: posts from draft to published, at risk and after a reconnect'
     assert.deepEqual(stored!.content.overrides, { youtube: { title: 'Studio tour 2026', options: { privacyStatus: 'unlisted', selfDeclaredMadeForKids: false } } });
   });
 
+  it('picks a Pinterest board from the account\'s boards', async () => {
+    const pinterestId = await connectOAuth(w, owner, workspaceId, 'pinterest', '1150000000000000001');
+    await page.goto(`${w.base}/compose`);
+    await page.getByLabel(/^X · /).uncheck();
+    await page.getByLabel(/^Pinterest · /).check();
+    await page.getByLabel('Text', { exact: true }).fill('Spring planting');
+    await page.getByText('Per platform: a different text or options').click();
+    const board = page.getByLabel('Pinterest board');
+    // The boards the account recorded at connect (the emulator's Alice has two).
+    assert.deepEqual(await board.locator('option').allInnerTexts(), ['Default', 'Garden ideas', 'Recipes']);
+    await board.selectOption({ label: 'Recipes' });
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await page.getByText('Draft saved.').waitFor();
+    const [stored] = await query<{ content: { overrides?: Record<string, unknown> } }>(
+      'select p.content from posts p join post_targets t on t.post_id = p.id where t.connection_id = $1', [pinterestId]);
+    assert.deepEqual(stored!.content.overrides, { pinterest: { options: { boardId: '1150000000000100002' } } });
+  });
+
   it('saves the alert email preferences', async () => {
     await page.goto(`${w.base}/settings/notifications`);
     await page.getByLabel('Email me').selectOption('daily_digest');
