@@ -11,8 +11,8 @@
  */
 
 /**
- * `board`: a list of the boards the chosen accounts recorded at connect (`meta.boards`, Pinterest),
- * or a text field for an id when none did.
+ * `board`: a list of the boards the workspace's accounts on the platform recorded at connect
+ * (`meta.boards`, Pinterest), or a text field for an id when none did.
  *
  * @typedef {{
  *   key: string,

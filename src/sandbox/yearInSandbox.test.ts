@@ -189,23 +189,27 @@ const dayOf = (t: number) => Math.max(0, Math.ceil((t - midnight) / DAY));
 const endsOf = (c: ListedConnection) => (ENDING.has(c.platform) ? endOf(c) : Infinity);
 const delta = (d: DayRecord, field: 'posts' | 'refreshes', platform: string) => (d[field][platform] ?? 0) - (d.day === 0 ? 0 : (days[d.day - 1]![field][platform] ?? 0));
 const ran = (d: DayRecord, queue: string) => d.queues[queue]?.ran ?? 0;
-/** Whether a daily-checked connection's first check slot (half an interval after connecting, on its grid) comes before the first midnight. */
-const firstCheckOnDay0 = (platform: string) => {
+/** A connection's check grid (planRefresh.ts), for platforms checked at least daily; null for the others. */
+const dailyCheckGrid = (platform: string) => {
   const c = connections.find((x) => x.platform === platform)!;
   const interval = verifyIntervalFor(platform, DAY);
-  if (interval === null || interval > DAY) return false;
-  return nextCheckSlot(checkPhase(c.id, interval), Date.parse(c.connectedAt) + interval / 2, interval) < midnight;
+  if (interval === null || interval > DAY) return null;
+  /** The first check slot at least half an interval after `afterMs`. */
+  return { firstSlotAfter: (afterMs: number) => nextCheckSlot(checkPhase(c.id, interval), afterMs + interval / 2, interval), connectedAt: Date.parse(c.connectedAt) };
+};
+/** Whether a daily-checked connection's first check slot (half an interval after connecting, on its grid) comes before the first midnight. */
+const firstCheckOnDay0 = (platform: string) => {
+  const grid = dailyCheckGrid(platform);
+  return grid !== null && grid.firstSlotAfter(grid.connectedAt) < midnight;
 };
 /**
  * Whether a daily-checked connection is checked again on the last day, after its last pre-post
  * refresh: with no post left to refresh for, the check returns to its slot, at least half an
- * interval after that refresh (planRefresh.ts), which can still come before the last midnight.
+ * interval after that refresh, which can still come before the last midnight.
  */
 const checkAfterLastPost = (platform: string) => {
-  const c = connections.find((x) => x.platform === platform)!;
-  const interval = verifyIntervalFor(platform, DAY);
-  if (interval === null || interval > DAY) return false;
-  return nextCheckSlot(checkPhase(c.id, interval), noon(DAYS) - PREPOST_LEAD_MS + interval / 2, interval) <= midnight + DAYS * DAY;
+  const grid = dailyCheckGrid(platform);
+  return grid !== null && grid.firstSlotAfter(noon(DAYS) - PREPOST_LEAD_MS) <= midnight + DAYS * DAY;
 };
 /** Every occurrence of the campaign (computed once the first midnight is known). */
 const occurrences = () => Array.from({ length: DAYS }, (_, i) => noon(i + 1));

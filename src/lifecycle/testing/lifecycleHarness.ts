@@ -54,15 +54,24 @@ export type LifecycleHarness = {
  */
 /**
  * pg-boss runs on the test clock: a job still running (a mail on its way to SMTP) when the clock
- * jumps days ahead looks days old and expires into a retry, sending twice. A sandbox advance
- * waits for its queues; the harness waits likewise for running jobs before each jump.
+ * jumps days ahead looks days old and expires into a retry, sending twice; a job still waiting
+ * would go out after the next one. Like a sandbox advance, the harness lets the queues drain
+ * before each jump: every job ready now when this process works the queues (`ctx.jobs.work`),
+ * the running ones otherwise (queues worked by worker processes, or by nobody).
  */
-async function settleActiveJobsOf(ctx: AppContext): Promise<void> {
+async function settleJobsOf(ctx: AppContext): Promise<void> {
+  const workedHere = Object.keys(ctx.jobs.stats()).length > 0;
   for (let waited = 0; waited < 30_000; waited += 20) {
-    const res = await ctx.db.execute(sql`select count(*)::int as n from ${sql.raw(BOSS_SCHEMA)}.job where state = 'active'`);
-    if (Number(res.rows[0]?.n ?? 0) === 0) return;
+    const busy = workedHere ? await ctx.jobs.pendingCount() : await activeJobCount(ctx);
+    if (busy === 0) return;
+    if (workedHere) ctx.jobs.nudge();
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+async function activeJobCount(ctx: AppContext): Promise<number> {
+  const res = await ctx.db.execute(sql`select count(*)::int as n from ${sql.raw(BOSS_SCHEMA)}.job where state = 'active'`);
+  return Number(res.rows[0]?.n ?? 0);
 }
 
 export async function openLifecycleHarness(options: { env?: Record<string, string>; seedUser?: boolean; realTime?: boolean } = {}): Promise<LifecycleHarness> {
@@ -91,7 +100,7 @@ export async function openLifecycleHarness(options: { env?: Record<string, strin
     await ctx.db.execute(sql`insert into workspace_members (workspace_id, user_id, role, created_at) values (${workspaceId}, ${userId}, 'owner', ${now})`);
   }
 
-  const settleActiveJobs = () => settleActiveJobsOf(ctx);
+  const settleJobs = () => settleJobsOf(ctx);
   const harness: LifecycleHarness = {
     ctx,
     encryptionKeys,
@@ -148,13 +157,13 @@ export async function openLifecycleHarness(options: { env?: Record<string, strin
         const next = await nextRefreshDueAt(ctx.db);
         if (!next || next.getTime() > untilMs) break;
         if (next.getTime() > ctx.clock.nowMs()) {
-          await settleActiveJobs();
+          await settleJobs();
           ctx.clock.set(next.getTime());
         }
         outcomes.push(...(await harness.runDue()));
       }
       if (untilMs > ctx.clock.nowMs()) {
-        await settleActiveJobs();
+        await settleJobs();
         ctx.clock.set(untilMs);
       }
       return outcomes;
